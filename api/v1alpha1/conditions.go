@@ -1,0 +1,37 @@
+package v1alpha1
+
+// Condition types on a ServiceStandard.
+const (
+	// ConditionReady is True when every generated object is rendered and applied.
+	ConditionReady = "Ready"
+	// ConditionCompliant is True when every objective meets its target.
+	ConditionCompliant = "Compliant"
+)
+
+// Reasons used on conditions and events.
+const (
+	// ReasonApplied: the generated objects are applied and up to date.
+	ReasonApplied = "Applied"
+	// ReasonInvalidSpec: the spec passed the schema but failed deeper validation.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonConflict: an object with a generated object's name exists and is not ours.
+	ReasonConflict = "Conflict"
+	// ReasonPolicyNotFound: the referenced EscalationPolicy does not exist.
+	ReasonPolicyNotFound = "PolicyNotFound"
+	// ReasonCRDsMissing: the prometheus-operator CRDs are not installed.
+	ReasonCRDsMissing = "PrometheusOperatorCRDsMissing"
+	// ReasonApplyFailed: the API server refused a generated object.
+	ReasonApplyFailed = "ApplyFailed"
+	// ReasonAllObjectivesMet: every objective meets its target.
+	ReasonAllObjectivesMet = "AllObjectivesMet"
+	// ReasonObjectivesNotMet: at least one objective misses its target.
+	ReasonObjectivesNotMet = "ObjectivesNotMet"
+	// ReasonPrometheusUnavailable: the standing could not be measured.
+	ReasonPrometheusUnavailable = "PrometheusUnavailable"
+	// ReasonBudgetAtRisk: an objective's budget burns fast or runs low.
+	ReasonBudgetAtRisk = "BudgetAtRisk"
+	// ReasonObjectiveBreached: an objective's budget is spent.
+	ReasonObjectiveBreached = "ObjectiveBreached"
+	// ReasonObjectiveRecovered: an objective is met again.
+	ReasonObjectiveRecovered = "ObjectiveRecovered"
+)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/pledge-dev/pledge/internal/manifest"
+	"github.com/pledge-dev/pledge/internal/render"
+)
+
+// Output formats of pledge render.
+const (
+	formatPrometheusRule     = "prometheusrule"
+	formatRules              = "rules"
+	formatAlertmanagerConfig = "alertmanagerconfig"
+	formatAlertmanager       = "alertmanager"
+)
+
+var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConfig, formatAlertmanager}
+
+func renderCommand() *cobra.Command {
+	var files []string
+	var format, outDir string
+	cmd := &cobra.Command{
+		Use:   "render -f FILE|DIR [-f ...] --format " + strings.Join(formats, "|") + " [-o DIR]",
+		Short: "Render standards into Prometheus rules or Alertmanager routing",
+		Long: `Render ServiceStandard (and EscalationPolicy) documents into:
+  prometheusrule      prometheus-operator PrometheusRule objects (one per standard)
+  rules               one plain Prometheus rule file (promtool check rules accepts it)
+  alertmanagerconfig  prometheus-operator AlertmanagerConfig objects (standards with escalation)
+  alertmanager        one plain Alertmanager configuration (amtool check-config accepts it)
+YAML goes to stdout, or into DIR with -o. Invalid input prints one line per problem and exits 1.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(formats, format) {
+				return fmt.Errorf("--format must be one of %s", strings.Join(formats, ", "))
+			}
+			standards, err := load(cmd, files)
+			if err != nil {
+				return err
+			}
+			outputs, err := renderFormat(standards, format)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return exitError{1}
+			}
+			return write(cmd.OutOrStdout(), outDir, outputs)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
+	cmd.Flags().StringVar(&format, "format", formatPrometheusRule, "output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVarP(&outDir, "output-dir", "o", "", "write files into this directory instead of stdout")
+	_ = cmd.MarkFlagRequired("filename")
+	return cmd
+}
+
+func validateCommand() *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "validate -f FILE|DIR [-f ...]",
+		Short: "Check standards and policies; print one line per problem",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			standards, err := load(cmd, files)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d standard(s) valid\n", len(standards))
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
+	_ = cmd.MarkFlagRequired("filename")
+	return cmd
+}
+
+// load reads, validates and resolves the inputs; problems go to stderr, one per line.
+func load(cmd *cobra.Command, files []string) ([]*render.Standard, error) {
+	set, problems := manifest.Load(files, cmd.InOrStdin())
+	var standards []*render.Standard
+	if len(problems) == 0 {
+		standards, problems = set.Resolve()
+	}
+	for _, w := range set.Warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(cmd.ErrOrStderr(), p.String())
+	}
+	if len(problems) > 0 {
+		return nil, exitError{1}
+	}
+	return standards, nil
+}
+
+// output is one rendered file.
+type output struct {
+	name string
+	data []byte
+}
+
+func renderFormat(standards []*render.Standard, format string) ([]output, error) {
+	switch format {
+	case formatRules:
+		b, err := render.RulesFile(standards)
+		return []output{{"rules.yaml", b}}, err
+	case formatAlertmanager:
+		b, err := render.AlertmanagerFile(standards)
+		return []output{{"alertmanager.yaml", b}}, err
+	}
+	var outs []output
+	for _, s := range standards {
+		var obj any
+		if format == formatPrometheusRule {
+			obj = s.PrometheusRule()
+		} else {
+			amc, err := s.AlertmanagerConfig()
+			if err != nil {
+				return nil, err
+			}
+			if amc == nil {
+				continue
+			}
+			obj = amc
+		}
+		b, err := yaml.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, output{fmt.Sprintf("%s-%s.%s.yaml", s.Namespace, s.Name, format), stripCreationTimestamp(b)})
+	}
+	return outs, nil
+}
+
+// stripCreationTimestamp drops the "creationTimestamp: null" that ObjectMeta marshals to.
+func stripCreationTimestamp(b []byte) []byte {
+	return bytes.ReplaceAll(b, []byte("  creationTimestamp: null\n"), nil)
+}
+
+func write(stdout io.Writer, dir string, outs []output) error {
+	if dir == "" {
+		for i, o := range outs {
+			if i > 0 {
+				fmt.Fprintln(stdout, "---")
+			}
+			if _, err := stdout.Write(o.data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if err := os.WriteFile(filepath.Join(dir, o.name), o.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

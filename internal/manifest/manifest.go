@@ -1,0 +1,279 @@
+// Package manifest reads ServiceStandard and EscalationPolicy documents from files for the
+// pledge CLI: multi-document YAML, strict decoding (unknown fields are problems), policyRef
+// resolution within the given files, and one Problem per finding with file, resource and field.
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
+)
+
+// Problem is one reason why the input cannot be rendered.
+type Problem struct {
+	File     string
+	Resource string // e.g. "ServiceStandard shop/checkout"
+	Field    string // e.g. "spec.objectives[0].ratio.errors"
+	Reason   string
+}
+
+func (p Problem) String() string {
+	parts := []string{p.File}
+	if p.Resource != "" {
+		parts = append(parts, p.Resource)
+	}
+	if p.Field != "" {
+		parts = append(parts, p.Field)
+	}
+	return strings.Join(append(parts, p.Reason), ": ")
+}
+
+// Source is a document's origin.
+type Source struct {
+	File  string
+	Index int // 1-based position of the document in its file
+}
+
+// Set is what was read from the inputs.
+type Set struct {
+	Standards []*pledgev1.ServiceStandard
+	Policies  []*pledgev1.EscalationPolicy
+	source    map[any]Source
+	Warnings  []string
+}
+
+// Source returns where a standard or policy was read from.
+func (s *Set) Source(obj any) Source { return s.source[obj] }
+
+// Load reads files and directories (*.yaml, *.yml, *.json, recursively; "-" is stdin).
+func Load(paths []string, stdin io.Reader) (*Set, []Problem) {
+	set := &Set{source: map[any]Source{}}
+	var problems []Problem
+	for _, p := range paths {
+		files, err := expand(p)
+		if err != nil {
+			problems = append(problems, Problem{File: p, Reason: err.Error()})
+			continue
+		}
+		for _, f := range files {
+			var data []byte
+			if f == "-" {
+				data, err = io.ReadAll(stdin)
+			} else {
+				data, err = os.ReadFile(f)
+			}
+			if err != nil {
+				problems = append(problems, Problem{File: f, Reason: err.Error()})
+				continue
+			}
+			problems = append(problems, set.add(f, data)...)
+		}
+	}
+	return set, problems
+}
+
+func expand(p string) ([]string, error) {
+	if p == "-" {
+		return []string{p}, nil
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml", ".json":
+			if !d.IsDir() {
+				files = append(files, path)
+			}
+		}
+		return nil
+	})
+	if err == nil && len(files) == 0 {
+		err = errors.New("directory holds no .yaml, .yml or .json files")
+	}
+	return files, err
+}
+
+type typeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name      string `json:"name"`
+		Namespace string `json:"namespace"`
+	} `json:"metadata"`
+}
+
+func (s *Set) add(file string, data []byte) []Problem {
+	var problems []Problem
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for i := 1; ; i++ {
+		doc, err := r.Read()
+		if err == io.EOF {
+			return problems
+		}
+		if err != nil {
+			return append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: %v", i, err)})
+		}
+		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+			continue
+		}
+		js, err := yaml.YAMLToJSON(doc)
+		if err != nil {
+			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)})
+			continue
+		}
+		var tm typeMeta
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil || tm.Kind == "" {
+			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)})
+			continue
+		}
+		resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
+		if tm.APIVersion != pledgev1.GroupVersion.String() {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s (%s): not a %s kind", file, resource, tm.APIVersion, pledgev1.GroupVersion))
+			continue
+		}
+		var obj any
+		switch tm.Kind {
+		case "ServiceStandard":
+			obj = &pledgev1.ServiceStandard{}
+		case "EscalationPolicy":
+			obj = &pledgev1.EscalationPolicy{}
+		default:
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s: unknown kind", file, resource))
+			continue
+		}
+		strict, err := sigsjson.UnmarshalStrict(js, obj)
+		if err != nil {
+			problems = append(problems, Problem{File: file, Resource: resource, Reason: err.Error()})
+			continue
+		}
+		for _, e := range strict {
+			problems = append(problems, strictProblem(file, resource, e))
+		}
+		if len(strict) > 0 {
+			continue
+		}
+		s.source[obj] = Source{File: file, Index: i}
+		switch o := obj.(type) {
+		case *pledgev1.ServiceStandard:
+			if o.Namespace == "" {
+				o.Namespace = "default"
+			}
+			s.Standards = append(s.Standards, o)
+		case *pledgev1.EscalationPolicy:
+			if o.Namespace == "" {
+				o.Namespace = "default"
+			}
+			s.Policies = append(s.Policies, o)
+		}
+	}
+}
+
+// strictProblem turns `unknown field "spec.foo"` into a problem on that field.
+func strictProblem(file, resource string, err error) Problem {
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		return Problem{File: file, Resource: resource, Field: strings.Trim(rest, `"`), Reason: "unknown field"}
+	}
+	if rest, ok := strings.CutPrefix(msg, "duplicate field "); ok {
+		return Problem{File: file, Resource: resource, Field: strings.Trim(rest, `"`), Reason: "duplicate field"}
+	}
+	return Problem{File: file, Resource: resource, Reason: msg}
+}
+
+func stripComments(doc []byte) []byte {
+	var out [][]byte
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
+			out = append(out, line)
+		}
+	}
+	return bytes.Join(out, []byte("\n"))
+}
+
+func qualified(ns, name string) string {
+	if ns == "" {
+		ns = "default"
+	}
+	return ns + "/" + name
+}
+
+// Resolve validates every policy and standard and resolves policyRefs within the set.
+// Standards are returned in input order; only valid ones are returned.
+func (s *Set) Resolve() ([]*render.Standard, []Problem) {
+	var problems []Problem
+	policies := map[string]*pledgev1.EscalationPolicy{}
+	for _, p := range s.Policies {
+		key := qualified(p.Namespace, p.Name)
+		resource := "EscalationPolicy " + key
+		src := s.source[p]
+		if _, dup := policies[key]; dup {
+			problems = append(problems, Problem{File: src.File, Resource: resource, Field: "metadata.name", Reason: "defined more than once"})
+			continue
+		}
+		policies[key] = p
+		problems = append(problems, fieldProblems(src.File, resource, render.ValidatePolicy(p))...)
+	}
+	var out []*render.Standard
+	seen := map[string]bool{}
+	for _, std := range s.Standards {
+		key := qualified(std.Namespace, std.Name)
+		resource := "ServiceStandard " + key
+		src := s.source[std]
+		if seen[key] {
+			problems = append(problems, Problem{File: src.File, Resource: resource, Field: "metadata.name", Reason: "defined more than once"})
+			continue
+		}
+		seen[key] = true
+		var policy *pledgev1.EscalationPolicy
+		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
+			policy = policies[qualified(std.Namespace, e.PolicyRef.Name)]
+		}
+		resolved, errs := render.Resolve(std, policy)
+		if len(errs) > 0 {
+			problems = append(problems, fieldProblems(src.File, resource, errs)...)
+			continue
+		}
+		for _, w := range resolved.Warnings {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: %s", src.File, resource, w))
+		}
+		out = append(out, resolved)
+	}
+	return out, problems
+}
+
+func fieldProblems(file, resource string, errs field.ErrorList) []Problem {
+	var out []Problem
+	for _, e := range errs {
+		reason := strings.TrimPrefix(e.ErrorBody(), e.Type.String()+": ")
+		if e.Type == field.ErrorTypeInvalid || e.Type == field.ErrorTypeNotSupported {
+			reason = e.ErrorBody()
+		}
+		out = append(out, Problem{File: file, Resource: resource, Field: e.Field, Reason: reason})
+	}
+	slices.SortStableFunc(out, func(a, b Problem) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}

@@ -1,0 +1,134 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Labels on every generated object.
+const (
+	LabelManagedBy      = "app.kubernetes.io/managed-by"
+	ManagedByValue      = "pledge"
+	LabelObjectStandard = "pledge.dev/service-standard"
+)
+
+// ObjectName is the name of the PrometheusRule and AlertmanagerConfig generated for a standard.
+func ObjectName(standard string) string { return "pledge-" + standard }
+
+func (s *Standard) objectMeta() metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name:      ObjectName(s.Name),
+		Namespace: s.Namespace,
+		Labels:    map[string]string{LabelManagedBy: ManagedByValue, LabelObjectStandard: s.Name},
+	}
+}
+
+// PrometheusRule renders the standard's rules as a prometheus-operator PrometheusRule.
+func (s *Standard) PrometheusRule() *monitoringv1.PrometheusRule {
+	pr := &monitoringv1.PrometheusRule{
+		TypeMeta:   metav1.TypeMeta{APIVersion: monitoringv1.SchemeGroupVersion.String(), Kind: monitoringv1.PrometheusRuleKind},
+		ObjectMeta: s.objectMeta(),
+	}
+	for _, g := range s.RuleGroups() {
+		rg := monitoringv1.RuleGroup{Name: g.Name}
+		for _, r := range g.Rules {
+			mr := monitoringv1.Rule{Record: r.Record, Alert: r.Alert, Expr: intstr.FromString(r.Expr), Labels: r.Labels, Annotations: r.Annotations}
+			if r.For > 0 {
+				d := monitoringv1.Duration(promDuration(r.For))
+				mr.For = &d
+			}
+			rg.Rules = append(rg.Rules, mr)
+		}
+		pr.Spec.Groups = append(pr.Spec.Groups, rg)
+	}
+	return pr
+}
+
+// AlertmanagerConfig renders the standard's routing as a prometheus-operator
+// AlertmanagerConfig, or nil when the standard has no escalation. prometheus-operator adds a
+// namespace="<namespace>" matcher to the top route itself, so the tree matches only the
+// standard's own label below it.
+func (s *Standard) AlertmanagerConfig() (*monitoringv1alpha1.AlertmanagerConfig, error) {
+	r := s.Routing()
+	if r == nil {
+		return nil, nil
+	}
+	top := r.Route
+	top.Matchers = dropLabel(top.Matchers, LabelNamespace)
+	route, err := amcRoute(top)
+	if err != nil {
+		return nil, err
+	}
+	route.GroupBy = r.GroupBy
+	return &monitoringv1alpha1.AlertmanagerConfig{
+		TypeMeta:   metav1.TypeMeta{APIVersion: monitoringv1alpha1.SchemeGroupVersion.String(), Kind: monitoringv1alpha1.AlertmanagerConfigKind},
+		ObjectMeta: s.objectMeta(),
+		Spec: monitoringv1alpha1.AlertmanagerConfigSpec{
+			Route:     route,
+			Receivers: r.Receivers,
+			InhibitRules: []monitoringv1alpha1.InhibitRule{{
+				SourceMatch: amcMatchers(r.Inhibit.Source),
+				TargetMatch: amcMatchers(r.Inhibit.Target),
+				Equal:       r.Inhibit.Equal,
+			}},
+			MuteTimeIntervals: r.TimeIntervals,
+		},
+	}, nil
+}
+
+func dropLabel(ms [][2]string, name string) [][2]string {
+	var out [][2]string
+	for _, m := range ms {
+		if m[0] != name {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func amcMatchers(ms [][2]string) []monitoringv1alpha1.Matcher {
+	out := make([]monitoringv1alpha1.Matcher, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, monitoringv1alpha1.Matcher{Name: m[0], Value: m[1], MatchType: monitoringv1alpha1.MatchEqual})
+	}
+	return out
+}
+
+func amcRoute(r Route) (*monitoringv1alpha1.Route, error) {
+	out := &monitoringv1alpha1.Route{
+		Receiver: r.Receiver, Matchers: amcMatchers(r.Matchers), Continue: r.Continue,
+		ActiveTimeIntervals: r.ActiveTimeIntervals,
+	}
+	if r.RepeatInterval > 0 {
+		d := monitoringv1.NonEmptyDuration(promDuration(r.RepeatInterval))
+		out.RepeatInterval = &d
+	}
+	for _, child := range r.Routes {
+		c, err := amcRoute(child)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := json.Marshal(c)
+		if err != nil {
+			return nil, fmt.Errorf("encoding route for %s: %w", child.Receiver, err)
+		}
+		out.Routes = append(out.Routes, apiextensionsv1.JSON{Raw: raw})
+	}
+	return out, nil
+}
+
+// matcherStrings writes equality matchers in Alertmanager's matcher syntax.
+func matcherStrings(ms [][2]string) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m[0]+"="+strconv.Quote(m[1]))
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	"sigs.k8s.io/yaml"
+)
+
+// SecretsDir is where the plain Alertmanager format expects referenced secrets, one file per
+// key: <SecretsDir>/<secret name>/<key> (the layout prometheus-operator uses for mounted secrets).
+const SecretsDir = "/etc/alertmanager/secrets"
+
+type plainRuleFile struct {
+	Groups []plainGroup `json:"groups"`
+}
+
+type plainGroup struct {
+	Name  string      `json:"name"`
+	Rules []plainRule `json:"rules"`
+}
+
+type plainRule struct {
+	Record      string            `json:"record,omitempty"`
+	Alert       string            `json:"alert,omitempty"`
+	Expr        string            `json:"expr"`
+	For         string            `json:"for,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// RulesFile renders the standards as one plain Prometheus rule file (groups:).
+func RulesFile(standards []*Standard) ([]byte, error) {
+	f := plainRuleFile{Groups: []plainGroup{}}
+	for _, s := range standards {
+		for _, g := range s.RuleGroups() {
+			pg := plainGroup{Name: g.Name}
+			for _, r := range g.Rules {
+				pr := plainRule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
+				if r.For > 0 {
+					pr.For = promDuration(r.For)
+				}
+				pg.Rules = append(pg.Rules, pr)
+			}
+			f.Groups = append(f.Groups, pg)
+		}
+	}
+	return yaml.Marshal(f)
+}
+
+type plainAM struct {
+	Route         plainRoute          `json:"route"`
+	Receivers     []map[string]any    `json:"receivers"`
+	InhibitRules  []plainInhibit      `json:"inhibit_rules,omitempty"`
+	TimeIntervals []plainTimeInterval `json:"time_intervals,omitempty"`
+}
+
+type plainRoute struct {
+	Receiver            string       `json:"receiver,omitempty"`
+	GroupBy             []string     `json:"group_by,omitempty"`
+	Matchers            []string     `json:"matchers,omitempty"`
+	Continue            bool         `json:"continue,omitempty"`
+	RepeatInterval      string       `json:"repeat_interval,omitempty"`
+	ActiveTimeIntervals []string     `json:"active_time_intervals,omitempty"`
+	Routes              []plainRoute `json:"routes,omitempty"`
+}
+
+type plainInhibit struct {
+	SourceMatchers []string `json:"source_matchers"`
+	TargetMatchers []string `json:"target_matchers"`
+	Equal          []string `json:"equal"`
+}
+
+type plainTimeInterval struct {
+	Name          string           `json:"name"`
+	TimeIntervals []map[string]any `json:"time_intervals"`
+}
+
+// DefaultReceiver is the receiver of the plain configuration's top route, for alerts that are
+// not Pledge's. It has no notification configs; merge the routes into your own configuration.
+const DefaultReceiver = "pledge-default"
+
+// AlertmanagerFile renders the standards' routing as one plain Alertmanager configuration:
+// a top route with one subtree per standard, the receivers, time intervals and inhibitions.
+// Time intervals are prefixed with <namespace>-<standard>- so that standards cannot collide.
+func AlertmanagerFile(standards []*Standard) ([]byte, error) {
+	cfg := plainAM{
+		Route:     plainRoute{Receiver: DefaultReceiver, GroupBy: []string{LabelNamespace, LabelStandard, LabelObjective}},
+		Receivers: []map[string]any{{"name": DefaultReceiver}},
+	}
+	for _, s := range standards {
+		r := s.Routing()
+		if r == nil {
+			continue
+		}
+		rename := func(n string) string { return s.ReceiverName(n) }
+		cfg.Route.Routes = append(cfg.Route.Routes, plainRouteOf(r.Route, rename))
+		cfg.Route.Routes[len(cfg.Route.Routes)-1].GroupBy = r.GroupBy
+		for _, rc := range r.Receivers {
+			pr, err := plainReceiver(rc)
+			if err != nil {
+				return nil, fmt.Errorf("standard %s/%s: %w", s.Namespace, s.Name, err)
+			}
+			cfg.Receivers = append(cfg.Receivers, pr)
+		}
+		cfg.InhibitRules = append(cfg.InhibitRules, plainInhibit{
+			SourceMatchers: matcherStrings(append([][2]string{{LabelNamespace, s.Namespace}}, r.Inhibit.Source...)),
+			TargetMatchers: matcherStrings(append([][2]string{{LabelNamespace, s.Namespace}}, r.Inhibit.Target...)),
+			Equal:          r.Inhibit.Equal,
+		})
+		for _, ti := range r.TimeIntervals {
+			cfg.TimeIntervals = append(cfg.TimeIntervals, plainTimeIntervalOf(ti, rename(ti.Name)))
+		}
+	}
+	return yaml.Marshal(cfg)
+}
+
+func plainRouteOf(r Route, rename func(string) string) plainRoute {
+	out := plainRoute{Receiver: r.Receiver, Matchers: matcherStrings(r.Matchers), Continue: r.Continue}
+	if r.RepeatInterval > 0 {
+		out.RepeatInterval = promDuration(r.RepeatInterval)
+	}
+	for _, n := range r.ActiveTimeIntervals {
+		out.ActiveTimeIntervals = append(out.ActiveTimeIntervals, rename(n))
+	}
+	for _, c := range r.Routes {
+		out.Routes = append(out.Routes, plainRouteOf(c, rename))
+	}
+	return out
+}
+
+func plainTimeIntervalOf(ti monitoringv1alpha1.MuteTimeInterval, name string) plainTimeInterval {
+	out := plainTimeInterval{Name: name, TimeIntervals: []map[string]any{}}
+	for _, t := range ti.TimeIntervals {
+		m := map[string]any{}
+		if len(t.Times) > 0 {
+			var times []map[string]string
+			for _, tr := range t.Times {
+				times = append(times, map[string]string{"start_time": string(tr.StartTime), "end_time": string(tr.EndTime)})
+			}
+			m["times"] = times
+		}
+		if len(t.Weekdays) > 0 {
+			m["weekdays"] = t.Weekdays
+		}
+		if len(t.DaysOfMonth) > 0 {
+			var days []string
+			for _, d := range t.DaysOfMonth {
+				days = append(days, fmt.Sprintf("%d:%d", d.Start, d.End))
+			}
+			m["days_of_month"] = days
+		}
+		if len(t.Months) > 0 {
+			m["months"] = t.Months
+		}
+		if len(t.Years) > 0 {
+			m["years"] = t.Years
+		}
+		out.TimeIntervals = append(out.TimeIntervals, m)
+	}
+	return out
+}
+
+// plainKind maps one kind of prometheus-operator receiver config to Alertmanager's own.
+type plainKind struct {
+	key    string
+	fields map[string]string // camelCase field -> snake_case; a "_file" target takes a secret reference
+	maps   []string          // fields that are lists of {key, value} in the CRD and maps in Alertmanager
+}
+
+var plainKinds = map[string]plainKind{
+	"webhookConfigs": {key: "webhook_configs", fields: map[string]string{
+		"sendResolved": "send_resolved", "url": "url", "urlSecret": "url_file", "maxAlerts": "max_alerts", "timeout": "timeout",
+	}},
+	"emailConfigs": {key: "email_configs", fields: map[string]string{
+		"sendResolved": "send_resolved", "to": "to", "from": "from", "hello": "hello", "smarthost": "smarthost",
+		"authUsername": "auth_username", "authPassword": "auth_password_file", "authIdentity": "auth_identity",
+		"html": "html", "text": "text", "requireTLS": "require_tls", "headers": "headers",
+	}, maps: []string{"headers"}},
+	"slackConfigs": {key: "slack_configs", fields: map[string]string{
+		"sendResolved": "send_resolved", "apiURL": "api_url_file", "channel": "channel", "username": "username",
+		"color": "color", "title": "title", "titleLink": "title_link", "pretext": "pretext", "text": "text",
+		"footer": "footer", "fallback": "fallback", "iconEmoji": "icon_emoji", "iconURL": "icon_url", "linkNames": "link_names",
+	}},
+	"pagerdutyConfigs": {key: "pagerduty_configs", fields: map[string]string{
+		"sendResolved": "send_resolved", "routingKey": "routing_key_file", "serviceKey": "service_key_file",
+		"url": "url", "client": "client", "clientURL": "client_url", "description": "description",
+		"severity": "severity", "class": "class", "group": "group", "component": "component", "source": "source",
+		"details": "details",
+	}, maps: []string{"details"}},
+}
+
+// plainReceiver converts a receiver to Alertmanager's configuration format. Secret references
+// become *_file paths under SecretsDir. A field the plain format cannot carry is an error rather
+// than being dropped.
+func plainReceiver(r monitoringv1alpha1.Receiver) (map[string]any, error) {
+	out := map[string]any{"name": r.Name}
+	for kindKey, v := range receiverMap(r) {
+		if kindKey == "name" {
+			continue
+		}
+		kind, ok := plainKinds[kindKey]
+		if !ok {
+			return nil, fmt.Errorf("receiver %s: %s are not supported by the plain alertmanager format (supported: %s); use --format alertmanagerconfig",
+				r.Name, kindKey, strings.Join(sortedKeys(plainKinds), ", "))
+		}
+		var configs []map[string]any
+		for i, item := range v.([]any) {
+			c, err := plainConfig(kind, item.(map[string]any))
+			if err != nil {
+				return nil, fmt.Errorf("receiver %s: %s[%d]: %w", r.Name, kindKey, i, err)
+			}
+			configs = append(configs, c)
+		}
+		out[kind.key] = configs
+	}
+	return out, nil
+}
+
+func plainConfig(kind plainKind, in map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for _, k := range sortedKeys(in) {
+		target, ok := kind.fields[k]
+		if !ok {
+			return nil, fmt.Errorf("field %s is not supported by the plain alertmanager format; use --format alertmanagerconfig", k)
+		}
+		v := in[k]
+		switch {
+		case strings.HasSuffix(target, "_file"):
+			ref, _ := v.(map[string]any)
+			name, _ := ref["name"].(string)
+			key, _ := ref["key"].(string)
+			if name == "" || key == "" {
+				return nil, fmt.Errorf("field %s must reference a secret by name and key", k)
+			}
+			out[target] = SecretsDir + "/" + name + "/" + key
+		case slices.Contains(kind.maps, k):
+			m := map[string]any{}
+			list, _ := v.([]any)
+			for _, kv := range list {
+				e, _ := kv.(map[string]any)
+				key, _ := e["key"].(string)
+				m[key] = e["value"]
+			}
+			out[target] = m
+		default:
+			out[target] = v
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,98 @@
+package render
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+var promParser = parser.NewParser(parser.Options{})
+
+// parseSelector checks that s is a plain instant-vector selector (no functions, ranges,
+// offsets or @) and returns it.
+func parseSelector(s string) (*parser.VectorSelector, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("must not be empty")
+	}
+	expr, err := promParser.ParseExpr(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid PromQL: %s", oneLine(err.Error()))
+	}
+	vs, ok := expr.(*parser.VectorSelector)
+	if !ok {
+		return nil, fmt.Errorf("must be a series selector such as metric{label=\"value\"}, not a %s expression", describe(expr))
+	}
+	if vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return nil, fmt.Errorf("must not use offset or @ modifiers")
+	}
+	return vs, nil
+}
+
+func describe(e parser.Expr) string {
+	switch e.(type) {
+	case *parser.Call:
+		return "function call"
+	case *parser.BinaryExpr:
+		return "binary"
+	case *parser.AggregateExpr:
+		return "aggregation"
+	case *parser.MatrixSelector:
+		return "range"
+	case *parser.SubqueryExpr:
+		return "subquery"
+	case *parser.NumberLiteral, *parser.StringLiteral:
+		return "literal"
+	default:
+		return string(e.Type())
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// metricName returns the selector's metric name, if it selects one by equality.
+func metricName(vs *parser.VectorSelector) string {
+	if vs.Name != "" {
+		return vs.Name
+	}
+	for _, m := range vs.LabelMatchers {
+		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+			return m.Value
+		}
+	}
+	return ""
+}
+
+// withName returns the selector text for another metric name plus extra matchers.
+func withName(vs *parser.VectorSelector, name string, extra ...*labels.Matcher) string {
+	out := &parser.VectorSelector{Name: name}
+	out.LabelMatchers = append(out.LabelMatchers, labels.MustNewMatcher(labels.MatchEqual, labels.MetricName, name))
+	for _, m := range vs.LabelMatchers {
+		if m.Name == labels.MetricName {
+			continue
+		}
+		out.LabelMatchers = append(out.LabelMatchers, m)
+	}
+	out.LabelMatchers = append(out.LabelMatchers, extra...)
+	return out.String()
+}
+
+// leMatcher matches the bucket bound of a classic histogram whichever way it was written:
+// Prometheus 3 stores le="0.3" / le="14400.0", older versions and some exporters le="14400".
+func leMatcher(seconds float64) *labels.Matcher {
+	g := strconv.FormatFloat(seconds, 'g', -1, 64)
+	re := regexp.QuoteMeta(g)
+	if !strings.ContainsAny(g, ".eEIN") {
+		re += `(\.0)?`
+	}
+	return labels.MustNewMatcher(labels.MatchRegexp, "le", re)
+}
+
+type labelsMatcher = labels.Matcher
+
+func mustMatcher(name, value string) *labels.Matcher {
+	return labels.MustNewMatcher(labels.MatchEqual, name, value)
+}

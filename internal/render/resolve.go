@@ -1,0 +1,503 @@
+package render
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+)
+
+var (
+	nameRE      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$`)
+	dnsLabelRE  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	reserved    = []string{LabelStandard, LabelNamespace, LabelService, LabelObjective, LabelSeverity,
+		LabelLong, LabelShort, LabelTier, LabelTierName, "alertname"}
+	// reservedTierNames would collide with the generated receivers of the same standard.
+	reservedTierNames = []string{"informed", "tickets", "unrouted"}
+)
+
+// Resolve validates a standard beyond what the CRD schema can check (PromQL, durations,
+// time zones, window arithmetic, references) and resolves it into the model that is rendered.
+// policy is the EscalationPolicy named by spec.escalation.policyRef, or nil when it was not
+// found (or not referenced). Every error carries the field path.
+func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (*Standard, field.ErrorList) {
+	var errs field.ErrorList
+	spec := &std.Spec
+	specPath := field.NewPath("spec")
+	out := &Standard{Name: std.Name, Namespace: std.Namespace, Service: spec.Service}
+	if out.Namespace == "" {
+		out.Namespace = "default"
+	}
+
+	if std.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("metadata", "name"), "a standard needs a name"))
+	} else if len(std.Name) > 63 || !dnsLabelRE.MatchString(std.Name) {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), std.Name,
+			"must be a DNS label (lower-case alphanumerics and '-', at most 63 characters): it becomes a label value and part of generated names"))
+	}
+	if spec.Service == "" {
+		errs = append(errs, field.Required(specPath.Child("service"), "name the service the standard is about"))
+	} else if len(spec.Service) > 128 {
+		errs = append(errs, field.TooLong(specPath.Child("service"), spec.Service, 128))
+	}
+
+	errs = append(errs, resolveWindow(spec, specPath, out)...)
+	errs = append(errs, resolveObjectives(spec, specPath.Child("objectives"), out)...)
+	if out.Window > 0 {
+		errs = append(errs, resolveAlerting(spec.Alerting, specPath.Child("alerting"), out)...)
+	}
+	errs = append(errs, resolveEscalation(spec.Escalation, policy, specPath.Child("escalation"), out)...)
+	return out, errs
+}
+
+func resolveWindow(spec *pledgev1.ServiceStandardSpec, p *field.Path, out *Standard) field.ErrorList {
+	var errs field.ErrorList
+	if spec.Window != "" && spec.Calendar != nil {
+		return append(errs, field.Invalid(p.Child("calendar"), "calendar", "set either window or calendar, not both"))
+	}
+	if spec.Calendar != nil {
+		cp := p.Child("calendar")
+		if spec.Calendar.Period != pledgev1.CalendarMonth && spec.Calendar.Period != pledgev1.CalendarQuarter {
+			errs = append(errs, field.NotSupported(cp.Child("period"), spec.Calendar.Period, []string{"month", "quarter"}))
+		}
+		if tz := spec.Calendar.TimeZone; tz != "" {
+			if _, err := time.LoadLocation(tz); err != nil {
+				errs = append(errs, field.Invalid(cp.Child("timeZone"), tz, "unknown IANA time zone"))
+			}
+		}
+		out.Calendar = spec.Calendar
+	}
+	if spec.Window != "" {
+		if _, err := parsePromDuration(string(spec.Window)); err != nil {
+			return append(errs, field.Invalid(p.Child("window"), spec.Window, "must be a positive duration such as 28d or 30d: "+err.Error()))
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	w, err := WindowLength(spec)
+	if err != nil {
+		return append(errs, field.Invalid(p.Child("window"), spec.Window, err.Error()))
+	}
+	if w < 24*time.Hour {
+		return append(errs, field.Invalid(p.Child("window"), spec.Window, "must be at least 1d: burn-rate alerts need windows shorter than the compliance window"))
+	}
+	out.Window = w
+	return nil
+}
+
+func resolveObjectives(spec *pledgev1.ServiceStandardSpec, p *field.Path, out *Standard) field.ErrorList {
+	var errs field.ErrorList
+	if len(spec.Objectives) == 0 {
+		return append(errs, field.Required(p, "a standard needs at least one objective"))
+	}
+	if len(spec.Objectives) > 50 {
+		errs = append(errs, field.TooMany(p, len(spec.Objectives), 50))
+	}
+	seen := map[string]string{} // expanded name -> path that produced it
+	for i := range spec.Objectives {
+		o := &spec.Objectives[i]
+		op := p.Index(i)
+		expanded, oerrs := resolveObjective(o, op)
+		errs = append(errs, oerrs...)
+		for _, e := range expanded {
+			if prev, dup := seen[e.Name]; dup {
+				errs = append(errs, field.Duplicate(op.Child("name"), fmt.Sprintf("%s (also produced by %s)", e.Name, prev)))
+				continue
+			}
+			seen[e.Name] = op.String()
+			out.Objectives = append(out.Objectives, e)
+		}
+	}
+	return errs
+}
+
+func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.ErrorList) {
+	var errs field.ErrorList
+	if o.Name == "" {
+		errs = append(errs, field.Required(p.Child("name"), "name the objective"))
+	} else if len(o.Name) > 63 || !nameRE.MatchString(o.Name) {
+		errs = append(errs, field.Invalid(p.Child("name"), o.Name, "must be a valid label value: lower-case alphanumerics, '-', '_' or '.', starting and ending alphanumeric, at most 63 characters"))
+	}
+	budget, err := parseTarget(string(o.Target))
+	if o.Target == "" {
+		errs = append(errs, field.Required(p.Child("target"), "give the promised percentage, e.g. \"99.9\""))
+	} else if err != nil {
+		errs = append(errs, field.Invalid(p.Child("target"), o.Target, err.Error()))
+	}
+	if o.Weight < 0 || o.Weight > 1000 {
+		errs = append(errs, field.Invalid(p.Child("weight"), o.Weight, "must be between 0 and 1000"))
+	}
+	n := 0
+	for _, set := range []bool{o.Ratio != nil, o.Latency != nil, o.Bool != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		errs = append(errs, field.Invalid(p, o.Name, fmt.Sprintf("set exactly one indicator (ratio, latency or bool); %d are set", n)))
+		return nil, errs
+	}
+	weight := o.Weight
+	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: weight}
+	switch {
+	case o.Ratio != nil:
+		rp := p.Child("ratio")
+		total, terr := parseSelector(string(o.Ratio.Total))
+		if o.Ratio.Total == "" {
+			errs = append(errs, field.Required(rp.Child("total"), "select the counter of all events"))
+		} else if terr != nil {
+			errs = append(errs, field.Invalid(rp.Child("total"), o.Ratio.Total, terr.Error()))
+		}
+		if (o.Ratio.Errors == "") == (o.Ratio.Good == "") {
+			errs = append(errs, field.Invalid(rp, "", "set exactly one of errors or good"))
+			return nil, errs
+		}
+		which, sel := "errors", o.Ratio.Errors
+		if o.Ratio.Good != "" {
+			which, sel = "good", o.Ratio.Good
+		}
+		vs, serr := parseSelector(string(sel))
+		if serr != nil {
+			errs = append(errs, field.Invalid(rp.Child(which), sel, serr.Error()))
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		totalRate := fmt.Sprintf("sum(rate(%s[5m]))", total)
+		if which == "errors" {
+			base.ErrorsExpr = fmt.Sprintf("sum(rate(%s[5m])) or 0 * %s", vs, totalRate)
+		} else {
+			base.ErrorsExpr = fmt.Sprintf("%s - (sum(rate(%s[5m])) or 0 * %s)", totalRate, vs, totalRate)
+		}
+		base.EventsExpr = totalRate
+		return []Objective{base}, nil
+	case o.Bool != nil:
+		vs, serr := parseSelector(string(o.Bool.Selector))
+		if serr != nil {
+			return nil, append(errs, field.Invalid(p.Child("bool", "selector"), o.Bool.Selector, serr.Error()))
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+		count := fmt.Sprintf("sum(count_over_time(%s[5m]))", vs)
+		base.ErrorsExpr = fmt.Sprintf("(%s - sum(sum_over_time(%s[5m]))) / 300", count, vs)
+		base.EventsExpr = count + " / 300"
+		return []Objective{base}, nil
+	default:
+		return resolveLatency(o.Latency, p.Child("latency"), base, errs)
+	}
+}
+
+func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective, errs field.ErrorList) ([]Objective, field.ErrorList) {
+	vs, err := parseSelector(string(l.Histogram))
+	if err != nil {
+		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, err.Error()))
+	} else if name := metricName(vs); name == "" {
+		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, "must name the histogram metric, e.g. http_request_duration_seconds{job=\"api\"}"))
+	} else if slices.ContainsFunc(vs.LabelMatchers, func(m *labelsMatcher) bool { return m.Name == "le" }) {
+		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, "must not match le: the threshold chooses the bucket"))
+	} else if hasSuffix(name, "_bucket", "_count", "_sum") {
+		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, "give the histogram's base name without _bucket, _count or _sum"))
+	}
+	if (l.Threshold == "") == (l.Graded == nil) {
+		return nil, append(errs, field.Invalid(p, "", "set exactly one of threshold or graded"))
+	}
+	type class struct {
+		suffix, label, value string
+		threshold            pledgev1.PromDuration
+		path                 *field.Path
+	}
+	var classes []class
+	if l.Graded == nil {
+		classes = append(classes, class{threshold: l.Threshold, path: p.Child("threshold")})
+	} else {
+		gp := p.Child("graded")
+		if !labelNameRE.MatchString(l.Graded.Label) || l.Graded.Label == "le" || l.Graded.Label == "__name__" {
+			errs = append(errs, field.Invalid(gp.Child("label"), l.Graded.Label, "must be a label name other than le"))
+		}
+		if len(l.Graded.Thresholds) == 0 {
+			errs = append(errs, field.Required(gp.Child("thresholds"), "give at least one class and its threshold"))
+		}
+		keys := make([]string, 0, len(l.Graded.Thresholds))
+		for k := range l.Graded.Thresholds {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			kp := gp.Child("thresholds").Key(k)
+			if len(k) > 20 || !dnsLabelRE.MatchString(k) {
+				errs = append(errs, field.Invalid(kp, k, "class must be lower-case alphanumerics or '-', at most 20 characters"))
+				continue
+			}
+			classes = append(classes, class{suffix: "-" + k, label: l.Graded.Label, value: k, threshold: l.Graded.Thresholds[k], path: kp})
+		}
+	}
+	var out []Objective
+	for _, c := range classes {
+		d, derr := parsePromDuration(string(c.threshold))
+		if derr != nil {
+			errs = append(errs, field.Invalid(c.path, c.threshold, "must be a positive duration such as 300ms or 4h"))
+			continue
+		}
+		if len(errs) > 0 {
+			continue
+		}
+		name := metricName(vs)
+		var extra []*labelsMatcher
+		if c.label != "" {
+			extra = append(extra, mustMatcher(c.label, c.value))
+		}
+		count := fmt.Sprintf("sum(rate(%s[5m]))", withName(vs, name+"_count", extra...))
+		good := fmt.Sprintf("sum(rate(%s[5m]))", withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...))
+		o := base
+		o.Name = base.Name + c.suffix
+		if len(o.Name) > 63 {
+			errs = append(errs, field.Invalid(c.path, o.Name, "objective name with its class must stay within 63 characters"))
+			continue
+		}
+		o.ErrorsExpr = count + " - " + good
+		o.EventsExpr = count
+		out = append(out, o)
+	}
+	return out, errs
+}
+
+func hasSuffix(s string, suffixes ...string) bool {
+	return slices.ContainsFunc(suffixes, func(x string) bool { return len(s) > len(x) && s[len(s)-len(x):] == x })
+}
+
+func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.ErrorList {
+	var errs field.ErrorList
+	var user []pledgev1.BurnRateWindow
+	if a != nil {
+		out.AlertsDisabled = a.Disabled
+		out.MinEvents = a.MinEvents
+		out.RunbookURL = a.RunbookURL
+		out.ExtraLabels = a.Labels
+		if a.MinEvents < 0 {
+			errs = append(errs, field.Invalid(p.Child("minEvents"), a.MinEvents, "must not be negative"))
+		}
+		if a.RunbookURL != "" {
+			if u, err := url.Parse(a.RunbookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, field.Invalid(p.Child("runbookURL"), a.RunbookURL, "must be an absolute http(s) URL"))
+			}
+		}
+		for k := range a.Labels {
+			if !labelNameRE.MatchString(k) || slices.Contains(reserved, k) {
+				errs = append(errs, field.Invalid(p.Child("labels").Key(k), k, "must be a valid label name that Pledge does not set itself"))
+			}
+		}
+		names := map[string]bool{}
+		for i, w := range a.Windows {
+			if names[w.Name] {
+				errs = append(errs, field.Duplicate(p.Child("windows").Index(i).Child("name"), w.Name))
+			}
+			names[w.Name] = true
+			if !dnsLabelRE.MatchString(w.Name) {
+				errs = append(errs, field.Invalid(p.Child("windows").Index(i).Child("name"), w.Name, "must be lower-case alphanumerics and '-'"))
+			}
+		}
+		user = a.Windows
+	}
+	for i, w := range mergeWindows(user) {
+		// Report against the user's entry when there is one, else against the defaults.
+		wp := p.Child("windows").Index(i)
+		if ui := slices.IndexFunc(user, func(u pledgev1.BurnRateWindow) bool { return u.Name == w.Name }); ui >= 0 {
+			wp = p.Child("windows").Index(ui)
+		}
+		rw, werrs := resolvePair(w, wp, out.Window)
+		errs = append(errs, werrs...)
+		if len(werrs) > 0 || w.Disabled {
+			continue
+		}
+		if rw.Factor*maxBudget(out.Objectives) >= 1 {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: window pair %q needs an error ratio of %s%% or more for the loosest objective and can never fire",
+				wp.String(), w.Name, formatFloat(100*rw.Factor*maxBudget(out.Objectives))))
+		}
+		out.Windows = append(out.Windows, rw)
+	}
+	return errs
+}
+
+func maxBudget(objs []Objective) float64 {
+	m := 0.0
+	for _, o := range objs {
+		m = max(m, o.Budget)
+	}
+	return m
+}
+
+func resolvePair(w pledgev1.BurnRateWindow, p *field.Path, window time.Duration) (Window, field.ErrorList) {
+	var errs field.ErrorList
+	if w.Severity != pledgev1.SeverityPage && w.Severity != pledgev1.SeverityTicket {
+		errs = append(errs, field.NotSupported(p.Child("severity"), w.Severity, []string{"page", "ticket"}))
+	}
+	long, lerr := parsePromDuration(string(w.Long))
+	if lerr != nil {
+		errs = append(errs, field.Invalid(p.Child("long"), w.Long, "must be a positive duration such as 1h"))
+	}
+	short, serr := parsePromDuration(string(w.Short))
+	if serr != nil {
+		errs = append(errs, field.Invalid(p.Child("short"), w.Short, "must be a positive duration such as 5m"))
+	}
+	share, berr := parsePercent(string(w.BudgetPercent))
+	if berr != nil {
+		errs = append(errs, field.Invalid(p.Child("budgetPercent"), w.BudgetPercent, "must be a percentage strictly between 0 and 100"))
+	}
+	if lerr == nil && serr == nil {
+		switch {
+		case short < baseWindow || short%time.Minute != 0:
+			errs = append(errs, field.Invalid(p.Child("short"), w.Short, "must be a whole number of minutes, at least 5m"))
+		case long%time.Minute != 0:
+			errs = append(errs, field.Invalid(p.Child("long"), w.Long, "must be a whole number of minutes"))
+		case long <= short:
+			errs = append(errs, field.Invalid(p.Child("long"), w.Long, "must be longer than the short window "+string(w.Short)))
+		case long > window:
+			errs = append(errs, field.Invalid(p.Child("long"), w.Long, "must not be longer than the compliance window "+promDuration(window)))
+		}
+	}
+	if len(errs) > 0 {
+		return Window{}, errs
+	}
+	return Window{
+		Name: w.Name, Severity: w.Severity, Long: long, Short: short,
+		Factor: burnFactor(share, window, long),
+	}, nil
+}
+
+func resolveEscalation(e *pledgev1.Escalation, policy *pledgev1.EscalationPolicy, p *field.Path, out *Standard) field.ErrorList {
+	if e == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if (e.PolicyRef != nil) == (len(e.Tiers) > 0) {
+		return append(errs, field.Invalid(p, "", "set either policyRef or tiers"))
+	}
+	if e.PolicyRef != nil {
+		if len(e.Informed) > 0 || len(e.Tickets) > 0 || len(e.TimeIntervals) > 0 {
+			errs = append(errs, field.Invalid(p, "", "informed, tickets and timeIntervals belong to the referenced policy when policyRef is set"))
+		}
+		rp := p.Child("policyRef", "name")
+		if policy == nil || policy.Name != e.PolicyRef.Name {
+			return append(errs, field.NotFound(rp, e.PolicyRef.Name))
+		}
+		if perrs := ValidatePolicy(policy); len(perrs) > 0 {
+			return append(errs, field.Invalid(rp, e.PolicyRef.Name, "the referenced EscalationPolicy is invalid: "+perrs.ToAggregate().Error()))
+		}
+		out.Escalation = resolvedEscalation(policy.Spec.Tiers, policy.Spec.EscalationRouting)
+		warnUTC(out, policy.Spec.EscalationRouting)
+		return errs
+	}
+	errs = append(errs, validateEscalation(e.Tiers, e.EscalationRouting, p)...)
+	if len(errs) == 0 {
+		out.Escalation = resolvedEscalation(e.Tiers, e.EscalationRouting)
+		warnUTC(out, e.EscalationRouting)
+	}
+	return errs
+}
+
+func warnUTC(out *Standard, r pledgev1.EscalationRouting) {
+	for _, ti := range r.TimeIntervals {
+		for _, t := range ti.TimeIntervals {
+			if len(t.Times) > 0 {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("time interval %q: Alertmanager evaluates AlertmanagerConfig time intervals in UTC; write the times in UTC", ti.Name))
+				return
+			}
+		}
+	}
+}
+
+func resolvedEscalation(tiers []pledgev1.EscalationTier, r pledgev1.EscalationRouting) *Escalation {
+	esc := &Escalation{EscalationRouting: r}
+	for i, t := range tiers {
+		after, _ := time.ParseDuration(string(t.After))
+		esc.Tiers = append(esc.Tiers, Tier{Index: i + 1, EscalationTier: t, After: after})
+	}
+	return esc
+}
+
+// ValidatePolicy checks an EscalationPolicy as the CRD schema does, plus references between
+// its fields.
+func ValidatePolicy(policy *pledgev1.EscalationPolicy) field.ErrorList {
+	var errs field.ErrorList
+	if policy.Name == "" {
+		errs = append(errs, field.Required(field.NewPath("metadata", "name"), "a policy needs a name"))
+	}
+	sp := field.NewPath("spec")
+	if len(policy.Spec.Tiers) == 0 {
+		return append(errs, field.Required(sp.Child("tiers"), "a policy needs at least one tier"))
+	}
+	return append(errs, validateEscalation(policy.Spec.Tiers, policy.Spec.EscalationRouting, sp)...)
+}
+
+func validateEscalation(tiers []pledgev1.EscalationTier, r pledgev1.EscalationRouting, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	intervals := map[string]bool{}
+	for i, ti := range r.TimeIntervals {
+		ip := p.Child("timeIntervals").Index(i).Child("name")
+		switch {
+		case ti.Name == "":
+			errs = append(errs, field.Required(ip, "name the time interval"))
+		case intervals[ti.Name]:
+			errs = append(errs, field.Duplicate(ip, ti.Name))
+		case !dnsLabelRE.MatchString(ti.Name):
+			errs = append(errs, field.Invalid(ip, ti.Name, "must be lower-case alphanumerics and '-'"))
+		}
+		intervals[ti.Name] = true
+	}
+	if len(tiers) > 10 {
+		errs = append(errs, field.TooMany(p.Child("tiers"), len(tiers), 10))
+	}
+	names := map[string]bool{}
+	var prev time.Duration = -1
+	for i, t := range tiers {
+		tp := p.Child("tiers").Index(i)
+		switch {
+		case t.Name == "":
+			errs = append(errs, field.Required(tp.Child("name"), "name the tier"))
+		case names[t.Name]:
+			errs = append(errs, field.Duplicate(tp.Child("name"), t.Name))
+		case len(t.Name) > 40 || !dnsLabelRE.MatchString(t.Name):
+			errs = append(errs, field.Invalid(tp.Child("name"), t.Name, "must be lower-case alphanumerics and '-', at most 40 characters"))
+		case slices.Contains(reservedTierNames, t.Name):
+			errs = append(errs, field.Invalid(tp.Child("name"), t.Name, "is reserved for generated receivers"))
+		}
+		names[t.Name] = true
+		after, err := time.ParseDuration(string(t.After))
+		switch {
+		case t.After == "":
+			errs = append(errs, field.Required(tp.Child("after"), "give the delay after the alert starts, e.g. 0m or 30m"))
+		case err != nil || after < 0:
+			errs = append(errs, field.Invalid(tp.Child("after"), t.After, "must be a duration such as 0m, 30m or 2h (days are written in hours)"))
+		case after <= prev:
+			errs = append(errs, field.Invalid(tp.Child("after"), t.After, "must be later than the previous tier's delay: delays increase strictly"))
+		}
+		if err == nil {
+			prev = after
+		}
+		if t.RepeatInterval != "" {
+			if d, err := time.ParseDuration(string(t.RepeatInterval)); err != nil || d <= 0 {
+				errs = append(errs, field.Invalid(tp.Child("repeatInterval"), t.RepeatInterval, "must be a positive duration such as 1h"))
+			}
+		}
+		for j, n := range t.ActiveTimeIntervals {
+			if !intervals[n] {
+				errs = append(errs, field.NotFound(tp.Child("activeTimeIntervals").Index(j), n))
+			}
+		}
+		if len(t.Receivers) == 0 {
+			errs = append(errs, field.Required(tp.Child("receivers"), "a tier needs at least one receiver"))
+		}
+		errs = append(errs, validateReceivers(t.Receivers, tp.Child("receivers"))...)
+	}
+	errs = append(errs, validateReceivers(r.Informed, p.Child("informed"))...)
+	errs = append(errs, validateReceivers(r.Tickets, p.Child("tickets"))...)
+	return errs
+}

@@ -1,0 +1,195 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RuleGroup is a Prometheus rule group in a neutral form, converted to both the
+// PrometheusRule and the plain rule-file format.
+type RuleGroup struct {
+	Name  string
+	Rules []Rule
+}
+
+// Rule is a recording or alerting rule.
+type Rule struct {
+	Record      string
+	Alert       string
+	Expr        string
+	For         time.Duration
+	Labels      map[string]string
+	Annotations map[string]string
+}
+
+// seriesLabels are the contract labels of one objective.
+func (s *Standard) seriesLabels(o *Objective) map[string]string {
+	return map[string]string{
+		LabelStandard: s.Name, LabelNamespace: s.Namespace, LabelService: s.Service, LabelObjective: o.Name,
+	}
+}
+
+// selector selects one objective's recorded series.
+func (s *Standard) selector(o *Objective) string {
+	return fmt.Sprintf("{%s=%s,%s=%s,%s=%s}",
+		LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), LabelObjective, strconv.Quote(o.Name))
+}
+
+// errorRatio is the share of bad events over window w, built from the recorded 5m rates.
+// A sum over w-5m of 5m rates covers exactly w of raw samples, so the ratio is occurrence
+// based (bad events ÷ all events) rather than an average of ratios.
+func errorRatio(sel string, w time.Duration) string {
+	if w == baseWindow {
+		return fmt.Sprintf("%s%s / %s%s", SeriesErrors, sel, SeriesEvents, sel)
+	}
+	r := promDuration(w - baseWindow)
+	return fmt.Sprintf("sum_over_time(%s%s[%s]) / sum_over_time(%s%s[%s])", SeriesErrors, sel, r, SeriesEvents, sel, r)
+}
+
+// thresholdMargin lifts every burn-rate threshold by a relative 1e-9. Rates, sums and ratios
+// are floating point, so traffic that burns exactly at a factor (budget-neutral traffic at the
+// 1x ticket threshold, say) computes to 1 ± 1e-14 and would flap; the margin is far above that
+// noise and far below any burn rate that matters.
+const thresholdMargin = 1e-9
+
+// burnCondition is true (and yields the long window's burn rate) while both windows of the
+// pair burn faster than the pair's factor.
+func (s *Standard) burnCondition(o *Objective, w Window) string {
+	sel := s.selector(o)
+	budget := formatFloat(o.Budget)
+	factor := strconv.FormatFloat(w.Factor*(1+thresholdMargin), 'g', 12, 64)
+	expr := fmt.Sprintf("(%s) / %s > %s\nand\n(%s) / %s > %s", errorRatio(sel, w.Long), budget, factor, errorRatio(sel, w.Short), budget, factor)
+	if s.MinEvents > 0 {
+		expr += fmt.Sprintf("\nand\navg_over_time(%s%s[%s]) * %s >= %d",
+			SeriesEvents, sel, promDuration(w.Long-baseWindow), formatFloat(w.Long.Seconds()), s.MinEvents)
+	}
+	return expr
+}
+
+// RuleGroups renders one rule group per standard: two recording rules per objective, one
+// burn-rate alert per enabled window pair, one escalation alert per tier.
+func (s *Standard) RuleGroups() []RuleGroup {
+	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
+	for i := range s.Objectives {
+		o := &s.Objectives[i]
+		g.Rules = append(g.Rules,
+			Rule{Record: SeriesErrors, Expr: o.ErrorsExpr, Labels: s.seriesLabels(o)},
+			Rule{Record: SeriesEvents, Expr: o.EventsExpr, Labels: s.seriesLabels(o)},
+		)
+		if s.AlertsDisabled {
+			continue
+		}
+		var pages []string
+		for _, w := range s.Windows {
+			cond := s.burnCondition(o, w)
+			if w.Severity == "page" {
+				pages = append(pages, cond)
+			}
+			labels := s.alertLabels(o)
+			labels[LabelSeverity] = string(w.Severity)
+			labels[LabelLong] = promDuration(w.Long)
+			labels[LabelShort] = promDuration(w.Short)
+			g.Rules = append(g.Rules, Rule{
+				Alert: AlertBurnRate, Expr: cond, Labels: labels,
+				Annotations: s.burnAnnotations(o, w),
+			})
+		}
+		if s.Escalation == nil || len(pages) == 0 {
+			continue
+		}
+		page := "(" + strings.Join(pages, ")\nor\n(") + ")"
+		if len(pages) == 1 {
+			page = pages[0]
+		}
+		for _, t := range s.Escalation.Tiers {
+			labels := s.alertLabels(o)
+			labels[LabelSeverity] = "page"
+			labels[LabelTier] = strconv.Itoa(t.Index)
+			labels[LabelTierName] = t.Name
+			g.Rules = append(g.Rules, Rule{
+				Alert: AlertEscalation, Expr: page, For: t.After, Labels: labels,
+				Annotations: s.tierAnnotations(o, t),
+			})
+		}
+	}
+	return []RuleGroup{g}
+}
+
+func (s *Standard) alertLabels(o *Objective) map[string]string {
+	l := s.seriesLabels(o)
+	for k, v := range s.ExtraLabels {
+		l[k] = v
+	}
+	return l
+}
+
+// horizon is a template that prints how long the whole window's budget lasts at the burn rate
+// in $value. Prometheus templates cannot divide, so the division is a scalar query.
+func (s *Standard) horizon() string {
+	return fmt.Sprintf(`{{ with printf "%s / %%f" $value | query }}{{ . | first | value | humanizeDuration }}{{ end }}`,
+		strconv.FormatFloat(s.Window.Seconds(), 'f', -1, 64))
+}
+
+func (s *Standard) windowText() string {
+	if s.Calendar != nil {
+		return "the calendar " + string(s.Calendar.Period)
+	}
+	return promDuration(s.Window)
+}
+
+func (s *Standard) burnAnnotations(o *Objective, w Window) map[string]string {
+	a := map[string]string{
+		"summary": fmt.Sprintf("%s %s: error budget burning at {{ $value | printf \"%%.1f\" }}x (%s, %s/%s)",
+			s.Service, o.Name, w.Name, promDuration(w.Long), promDuration(w.Short)),
+		"description": fmt.Sprintf("Objective %s of %s promises %s%% good events over %s. Over the last %s and %s "+
+			"the error budget burned at {{ $value | printf \"%%.2f\" }}x the sustainable rate (threshold %sx). "+
+			"At this rate the whole budget lasts %s.",
+			o.Name, s.Service, o.Target, s.windowText(), promDuration(w.Long), promDuration(w.Short), formatFloat(round(w.Factor, 4)), s.horizon()),
+	}
+	if s.RunbookURL != "" {
+		a["runbook_url"] = s.RunbookURL
+	}
+	return a
+}
+
+func (s *Standard) tierAnnotations(o *Objective, t Tier) map[string]string {
+	a := map[string]string{
+		"summary": fmt.Sprintf("%s %s: escalation tier %d (%s) after %s of fast budget burn",
+			s.Service, o.Name, t.Index, t.Name, promDuration(t.After)),
+		"description": fmt.Sprintf("Objective %s of %s promises %s%% good events over %s. The error budget has burned "+
+			"at page level for %s, at {{ $value | printf \"%%.2f\" }}x the sustainable rate; the whole budget lasts %s at this rate. "+
+			"Tier %d (%s) is notified now. A silence on service_standard=%q acknowledges every tier.",
+			o.Name, s.Service, o.Target, s.windowText(), promDuration(t.After), s.horizon(), t.Index, t.Name, s.Name),
+	}
+	if s.RunbookURL != "" {
+		a["runbook_url"] = s.RunbookURL
+	}
+	return a
+}
+
+func round(f float64, digits int) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', digits, 64), 64)
+	return v
+}
+
+// RuleCount is the number of rules in the groups.
+func RuleCount(groups []RuleGroup) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Rules)
+	}
+	return n
+}
+
+// sortedKeys returns the keys of m in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
