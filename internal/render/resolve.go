@@ -306,18 +306,18 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 		}
 		user = a.Windows
 	}
-	for i, w := range mergeWindows(user) {
+	for _, w := range mergeWindows(user) {
 		// Report against the user's entry when there is one, else against the defaults.
-		wp := p.Child("windows").Index(i)
+		wp := p.Child("windows")
 		if ui := slices.IndexFunc(user, func(u pledgev1.BurnRateWindow) bool { return u.Name == w.Name }); ui >= 0 {
-			wp = p.Child("windows").Index(ui)
+			wp = wp.Index(ui)
 		}
 		rw, werrs := resolvePair(w, wp, out.Window)
 		errs = append(errs, werrs...)
 		if len(werrs) > 0 || w.Disabled {
 			continue
 		}
-		if rw.Factor*maxBudget(out.Objectives) >= 1 {
+		if !out.AlertsDisabled && rw.Factor*maxBudget(out.Objectives) >= 1 {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("%s: window pair %q needs an error ratio of %s%% or more for the loosest objective and can never fire",
 				wp.String(), w.Name, formatFloat(100*rw.Factor*maxBudget(out.Objectives))))
 		}

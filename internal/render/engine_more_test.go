@@ -1,0 +1,198 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/pledge-dev/pledge/internal/render"
+)
+
+// histogram returns the _count and one _bucket series of a classic histogram whose events
+// arrive at rps per second, a share slow(at) of them above the bucket bound le.
+func histogram(name, le string, rps float64, slow func(time.Duration) float64, extra ...string) []series {
+	base := append([]string{"__name__", name + "_count"}, extra...)
+	bucket := append([]string{"__name__", name + "_bucket", "le", le}, extra...)
+	return []series{
+		{labels: labels.FromStrings(base...), rate: constant(rps)},
+		{labels: labels.FromStrings(bucket...), rate: func(at time.Duration) float64 { return rps * (1 - slow(at)) }},
+	}
+}
+
+func TestLatencyObjective(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: checkout, namespace: shop}
+spec:
+  service: checkout
+  objectives:
+    - name: response-time
+      target: "99"
+      latency:
+        histogram: http_request_duration_seconds{job="checkout"}
+        threshold: 300ms
+`)
+	warm := 2 * time.Hour
+	// 30% of requests slower than 300ms against a 1% budget burn 30×: the 1h ratio passes
+	// 14.4 × 1% = 14.4% after 0.48h = 28.8m; then recovery at +1h stops the page within 5m.
+	in := histogram("http_request_duration_seconds", "0.3", 20, stepFn(0, 0.3, warm, warm+time.Hour), "job", "checkout")
+	tl := simulate(t, []*render.Standard{std}, in, warm+90*time.Minute, time.Minute)
+	within(t, "page-fast", tl.first(key("response-time", pageFast)), warm+26*time.Minute, warm+33*time.Minute)
+	if last := tl.lastFiring(key("response-time", pageFast)); last > warm+time.Hour+7*time.Minute {
+		t.Errorf("page-fast still fired at %v after recovery at %v", last, warm+time.Hour)
+	}
+}
+
+func TestGradedObjectiveAlertsPerClass(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: checkout, namespace: shop}
+spec:
+  service: checkout
+  objectives:
+    - name: incident-resolution
+      target: "95"
+      latency:
+        histogram: incident_resolution_duration_seconds{service="checkout"}
+        graded:
+          label: priority
+          thresholds: {p1: 4h, p2: 24h}
+`)
+	if len(std.Objectives) != 2 || std.Objectives[0].Name != "incident-resolution-p1" || std.Objectives[1].Name != "incident-resolution-p2" {
+		t.Fatalf("graded objective must expand per class, got %+v", std.Objectives)
+	}
+	// p1: from 1h on, half the incidents miss 4h against a 5% budget: burn 10, so page-fast
+	// (14.4×) never fires. The 6h window holds the 1h of clean history plus τ, so its ratio
+	// 50%·τ/(1h+τ) passes 6 × 5% = 30% at τ = 1.5h: page-slow fires at 2h30m.
+	// p2: every incident within 24h: nothing. The p1 bucket is written the Prometheus 3 way
+	// (le="14400.0"), the p2 bucket the older way (le="86400"); both must match.
+	in := append(
+		histogram("incident_resolution_duration_seconds", "14400.0", 0.05, stepFn(0, 0.5, time.Hour, 0), "service", "checkout", "priority", "p1"),
+		histogram("incident_resolution_duration_seconds", "86400", 0.05, constant(0), "service", "checkout", "priority", "p2")...)
+	tl := simulate(t, []*render.Standard{std}, in, 5*time.Hour, time.Minute)
+	never(t, tl, key("incident-resolution-p1", pageFast), key("incident-resolution-p2", pageFast),
+		key("incident-resolution-p2", pageSlow), key("incident-resolution-p2", ticket))
+	within(t, "p1 page-slow", tl.first(key("incident-resolution-p1", pageSlow)), 2*time.Hour+25*time.Minute, 2*time.Hour+37*time.Minute)
+}
+
+func TestEscalationTiersWaitForTheirDelay(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, ratioStandard+`
+  escalation:
+    tiers:
+      - name: on-call
+        after: 0m
+        receivers: [{name: pager, webhookConfigs: [{url: "http://pager.test/"}]}]
+      - name: team-lead
+        after: 30m
+        receivers: [{name: lead, webhookConfigs: [{url: "http://lead.test/"}]}]
+      - name: head
+        after: 2h
+        receivers: [{name: head, webhookConfigs: [{url: "http://head.test/"}]}]
+`)
+	warm := time.Hour
+	tl := simulate(t, []*render.Standard{std}, ratioTraffic(stepFn(0, 1, warm, 0)), warm+2*time.Hour+15*time.Minute, time.Minute)
+	// Tier 1 fires with the first page of either pair. With 1h of history the 6h window is
+	// the less diluted one, so page-slow is usually first.
+	page := tl.first(key("availability", pageFast))
+	if slow := tl.first(key("availability", pageSlow)); slow >= 0 && (page < 0 || slow < page) {
+		page = slow
+	}
+	tier1 := tl.first("availability tier1")
+	within(t, "first page", page, warm, warm+5*time.Minute)
+	if tier1 != page {
+		t.Errorf("tier 1 (after 0m) must fire with the first page: tier 1 at %v, page at %v", tier1, page)
+	}
+	// Tier 2 holds for 30m of page condition; tier 3 for 2h. Neither may fire earlier.
+	within(t, "tier 2", tl.first("availability tier2"), page+30*time.Minute-time.Minute, page+31*time.Minute)
+	within(t, "tier 3", tl.first("availability tier3"), page+2*time.Hour-time.Minute, page+2*time.Hour+time.Minute)
+}
+
+func TestBoolIndicator(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: site, namespace: web}
+spec:
+  service: site
+  objectives:
+    - name: probe
+      target: "99.9"
+      bool:
+        selector: probe_success{job="blackbox"}
+`)
+	warm := time.Hour
+	probe := series{labels: labels.FromStrings("__name__", "probe_success", "job", "blackbox"),
+		value: func(at time.Duration) (float64, bool) {
+			if at >= warm {
+				return 0, true
+			}
+			return 1, true
+		}}
+	tl := simulate(t, []*render.Standard{std}, []series{probe}, warm+20*time.Minute, time.Minute)
+	within(t, "page-fast", tl.first(key("probe", pageFast)), warm, warm+5*time.Minute)
+}
+
+func TestLowTrafficGuard(t *testing.T) {
+	t.Parallel()
+	// 10 req/s: 36,000 events per hour, 216,000 per 6h. With minEvents 100,000 the 1h pair is
+	// held back on a total outage while the 6h pair, which saw enough traffic, still pages.
+	std := resolve(t, ratioStandard+`
+  alerting:
+    minEvents: 100000
+`)
+	warm := 6 * time.Hour
+	tl := simulate(t, []*render.Standard{std}, ratioTraffic(stepFn(0, 1, warm, 0)), warm+30*time.Minute, time.Minute)
+	never(t, tl, key("availability", pageFast))
+	within(t, "page-slow", tl.first(key("availability", pageSlow)), warm, warm+10*time.Minute)
+}
+
+func TestAnnotationsGiveBurnRateAndHorizon(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, ratioStandard+`
+  alerting:
+    runbookURL: https://runbooks.example.com/checkout
+`)
+	warm := 2 * time.Hour
+	// After 2h at 2% errors the 1h window burns 20×: a 30d budget lasts 30d/20 = 1.5 days.
+	tl := simulate(t, []*render.Standard{std}, ratioTraffic(stepFn(0, 0.02, warm, 0)), warm+2*time.Hour, time.Minute)
+	a := tl.annot[key("availability", pageFast)]
+	for _, want := range []string{"20.0x", "lasts 1d 12h", "99.9%", "30d", "page-fast"} {
+		if !strings.Contains(a["summary"]+" "+a["description"], want) {
+			t.Errorf("annotations lack %q:\n summary: %s\n description: %s", want, a["summary"], a["description"])
+		}
+	}
+	if a["runbook_url"] != "https://runbooks.example.com/checkout" {
+		t.Errorf("runbook_url = %q", a["runbook_url"])
+	}
+}
+
+// TestContractLabels checks the public contract on every generated rule of the sample.
+func TestContractLabels(t *testing.T) {
+	for _, s := range loadStandards(t, "testdata/standards/checkout.yaml") {
+		for _, g := range s.RuleGroups() {
+			for _, r := range g.Rules {
+				name := r.Record + r.Alert
+				for _, l := range []string{render.LabelStandard, render.LabelNamespace, render.LabelService, render.LabelObjective} {
+					if r.Labels[l] == "" {
+						t.Errorf("%s lacks contract label %s: %v", name, l, r.Labels)
+					}
+				}
+				switch r.Alert {
+				case render.AlertBurnRate:
+					if r.Labels[render.LabelSeverity] == "" || r.Labels[render.LabelLong] == "" || r.Labels[render.LabelShort] == "" {
+						t.Errorf("burn-rate alert lacks severity or window labels: %v", r.Labels)
+					}
+				case render.AlertEscalation:
+					if r.Labels[render.LabelTier] == "" || r.Labels[render.LabelTierName] == "" {
+						t.Errorf("escalation alert lacks tier labels: %v", r.Labels)
+					}
+				}
+				if r.Alert != "" && (r.Annotations["summary"] == "" || r.Annotations["description"] == "" || r.Annotations["runbook_url"] == "") {
+					t.Errorf("%s lacks summary, description or runbook_url: %v", name, r.Annotations)
+				}
+			}
+		}
+	}
+}
