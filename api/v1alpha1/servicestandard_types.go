@@ -12,6 +12,7 @@ type PromDuration string
 
 // Percent is a percentage written as a decimal string strictly between 0 and 100, e.g. "99.9".
 // +kubebuilder:validation:Pattern=`^[0-9]{1,3}(\.[0-9]{1,9})?$`
+// +kubebuilder:validation:MaxLength=13
 // +kubebuilder:validation:XValidation:rule="!self.matches('^[0-9]+(\\\\.[0-9]+)?$') || (double(self) > 0.0 && double(self) < 100.0)",message="must be strictly between 0 and 100"
 type Percent string
 

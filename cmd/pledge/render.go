@@ -29,6 +29,7 @@ var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConf
 func renderCommand() *cobra.Command {
 	var files []string
 	var format, outDir string
+	var smtp render.SMTP
 	cmd := &cobra.Command{
 		Use:   "render -f FILE|DIR [-f ...] --format " + strings.Join(formats, "|") + " [-o DIR]",
 		Short: "Render standards into Prometheus rules or Alertmanager routing",
@@ -47,7 +48,11 @@ YAML goes to stdout, or into DIR with -o. Invalid input prints one line per prob
 			if err != nil {
 				return err
 			}
-			outputs, err := renderFormat(standards, format)
+			if format == formatAlertmanager && render.NeedsGlobalSMTP(standards) && (smtp.Smarthost == "" || smtp.From == "") {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
+					"defaults %s and %s apply unless --smtp-smarthost and --smtp-from are given\n", render.DefaultSMTP.Smarthost, render.DefaultSMTP.From)
+			}
+			outputs, err := renderFormat(standards, format, smtp)
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return exitError{1}
@@ -58,6 +63,8 @@ YAML goes to stdout, or into DIR with -o. Invalid input prints one line per prob
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
 	cmd.Flags().StringVar(&format, "format", formatPrometheusRule, "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().StringVarP(&outDir, "output-dir", "o", "", "write files into this directory instead of stdout")
+	cmd.Flags().StringVar(&smtp.Smarthost, "smtp-smarthost", "", "alertmanager format: global SMTP host:port for e-mail receivers without their own")
+	cmd.Flags().StringVar(&smtp.From, "smtp-from", "", "alertmanager format: global sender for e-mail receivers without their own")
 	_ = cmd.MarkFlagRequired("filename")
 	return cmd
 }
@@ -107,13 +114,13 @@ type output struct {
 	data []byte
 }
 
-func renderFormat(standards []*render.Standard, format string) ([]output, error) {
+func renderFormat(standards []*render.Standard, format string, smtp render.SMTP) ([]output, error) {
 	switch format {
 	case formatRules:
 		b, err := render.RulesFile(standards)
 		return []output{{"rules.yaml", b}}, err
 	case formatAlertmanager:
-		b, err := render.AlertmanagerFile(standards)
+		b, err := render.AlertmanagerFile(standards, smtp)
 		return []output{{"alertmanager.yaml", b}}, err
 	}
 	var outs []output

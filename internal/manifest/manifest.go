@@ -165,6 +165,12 @@ func (s *Set) add(file string, data []byte) []Problem {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s: unknown kind", file, resource))
 			continue
 		}
+		// YAMLToJSON silently keeps the last of duplicate keys; report them as kubectl does.
+		if _, err := yaml.YAMLToJSONStrict(doc); err != nil {
+			reason := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:")), " ")
+			problems = append(problems, Problem{File: file, Resource: resource, Reason: "duplicate field: " + reason})
+			continue
+		}
 		strict, err := sigsjson.UnmarshalStrict(js, obj)
 		if err != nil {
 			problems = append(problems, Problem{File: file, Resource: resource, Reason: err.Error()})

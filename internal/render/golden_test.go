@@ -41,7 +41,7 @@ func renderAll(t *testing.T, standards []*render.Standard) map[string][]byte {
 		t.Fatal(err)
 	}
 	out["rules"] = rules
-	am, err := render.AlertmanagerFile(standards)
+	am, err := render.AlertmanagerFile(standards, render.SMTP{})
 	if err != nil {
 		t.Fatal(err)
 	}

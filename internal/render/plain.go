@@ -1,12 +1,13 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
 
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // SecretsDir is where the plain Alertmanager format expects referenced secrets, one file per
@@ -14,21 +15,21 @@ import (
 const SecretsDir = "/etc/alertmanager/secrets"
 
 type plainRuleFile struct {
-	Groups []plainGroup `json:"groups"`
+	Groups []plainGroup `yaml:"groups"`
 }
 
 type plainGroup struct {
-	Name  string      `json:"name"`
-	Rules []plainRule `json:"rules"`
+	Name  string      `yaml:"name"`
+	Rules []plainRule `yaml:"rules"`
 }
 
 type plainRule struct {
-	Record      string            `json:"record,omitempty"`
-	Alert       string            `json:"alert,omitempty"`
-	Expr        string            `json:"expr"`
-	For         string            `json:"for,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	Record      string            `yaml:"record,omitempty"`
+	Alert       string            `yaml:"alert,omitempty"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for,omitempty"`
+	Labels      map[string]string `yaml:"labels,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
 }
 
 // RulesFile renders the standards as one plain Prometheus rule file (groups:).
@@ -47,45 +48,76 @@ func RulesFile(standards []*Standard) ([]byte, error) {
 			f.Groups = append(f.Groups, pg)
 		}
 	}
-	return yaml.Marshal(f)
+	return encodeYAML(f)
 }
 
 type plainAM struct {
-	Route         plainRoute          `json:"route"`
-	Receivers     []map[string]any    `json:"receivers"`
-	InhibitRules  []plainInhibit      `json:"inhibit_rules,omitempty"`
-	TimeIntervals []plainTimeInterval `json:"time_intervals,omitempty"`
+	Global        map[string]string   `yaml:"global,omitempty"`
+	Route         plainRoute          `yaml:"route"`
+	Receivers     []map[string]any    `yaml:"receivers"`
+	InhibitRules  []plainInhibit      `yaml:"inhibit_rules,omitempty"`
+	TimeIntervals []plainTimeInterval `yaml:"time_intervals,omitempty"`
 }
 
 type plainRoute struct {
-	Receiver            string       `json:"receiver,omitempty"`
-	GroupBy             []string     `json:"group_by,omitempty"`
-	Matchers            []string     `json:"matchers,omitempty"`
-	Continue            bool         `json:"continue,omitempty"`
-	RepeatInterval      string       `json:"repeat_interval,omitempty"`
-	ActiveTimeIntervals []string     `json:"active_time_intervals,omitempty"`
-	Routes              []plainRoute `json:"routes,omitempty"`
+	Receiver            string       `yaml:"receiver,omitempty"`
+	GroupBy             []string     `yaml:"group_by,omitempty"`
+	Matchers            []string     `yaml:"matchers,omitempty"`
+	Continue            bool         `yaml:"continue,omitempty"`
+	RepeatInterval      string       `yaml:"repeat_interval,omitempty"`
+	ActiveTimeIntervals []string     `yaml:"active_time_intervals,omitempty"`
+	Routes              []plainRoute `yaml:"routes,omitempty"`
 }
 
 type plainInhibit struct {
-	SourceMatchers []string `json:"source_matchers"`
-	TargetMatchers []string `json:"target_matchers"`
-	Equal          []string `json:"equal"`
+	SourceMatchers []string `yaml:"source_matchers"`
+	TargetMatchers []string `yaml:"target_matchers"`
+	Equal          []string `yaml:"equal"`
 }
 
 type plainTimeInterval struct {
-	Name          string           `json:"name"`
-	TimeIntervals []map[string]any `json:"time_intervals"`
+	Name          string           `yaml:"name"`
+	TimeIntervals []map[string]any `yaml:"time_intervals"`
 }
 
 // DefaultReceiver is the receiver of the plain configuration's top route, for alerts that are
 // not Pledge's. It has no notification configs; merge the routes into your own configuration.
 const DefaultReceiver = "pledge-default"
 
+// SMTP is the global e-mail sender of the plain Alertmanager configuration. Alertmanager
+// refuses e-mail receivers that name neither their own smarthost and sender nor global ones.
+type SMTP struct {
+	Smarthost string // host:port
+	From      string
+}
+
+// DefaultSMTP is used when e-mail receivers need a global sender and none was given.
+var DefaultSMTP = SMTP{Smarthost: "localhost:25", From: "alertmanager@localhost"}
+
+// NeedsGlobalSMTP reports whether an e-mail receiver of the standards lacks its own smarthost
+// or sender, so that the plain configuration needs global ones.
+func NeedsGlobalSMTP(standards []*Standard) bool {
+	for _, s := range standards {
+		r := s.Routing()
+		if r == nil {
+			continue
+		}
+		for _, rc := range r.Receivers {
+			for _, e := range rc.EmailConfigs {
+				if e.Smarthost == nil || *e.Smarthost == "" || e.From == nil || *e.From == "" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // AlertmanagerFile renders the standards' routing as one plain Alertmanager configuration:
 // a top route with one subtree per standard, the receivers, time intervals and inhibitions.
 // Time intervals are prefixed with <namespace>-<standard>- so that standards cannot collide.
-func AlertmanagerFile(standards []*Standard) ([]byte, error) {
+// smtp (DefaultSMTP when empty) becomes the global e-mail sender when a receiver needs one.
+func AlertmanagerFile(standards []*Standard, smtp SMTP) ([]byte, error) {
 	cfg := plainAM{
 		Route:     plainRoute{Receiver: DefaultReceiver, GroupBy: []string{LabelNamespace, LabelStandard, LabelObjective}},
 		Receivers: []map[string]any{{"name": DefaultReceiver}},
@@ -114,7 +146,31 @@ func AlertmanagerFile(standards []*Standard) ([]byte, error) {
 			cfg.TimeIntervals = append(cfg.TimeIntervals, plainTimeIntervalOf(ti, rename(ti.Name)))
 		}
 	}
-	return yaml.Marshal(cfg)
+	if NeedsGlobalSMTP(standards) {
+		if smtp.Smarthost == "" {
+			smtp.Smarthost = DefaultSMTP.Smarthost
+		}
+		if smtp.From == "" {
+			smtp.From = DefaultSMTP.From
+		}
+		cfg.Global = map[string]string{"smtp_smarthost": smtp.Smarthost, "smtp_from": smtp.From}
+	}
+	return encodeYAML(cfg)
+}
+
+// encodeYAML writes YAML with two-space indentation. The plain formats are encoded directly
+// rather than through JSON: for thousands of objectives the JSON round trip took most of the time.
+func encodeYAML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func plainRouteOf(r Route, rename func(string) string) plainRoute {

@@ -312,9 +312,12 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 		if ui := slices.IndexFunc(user, func(u pledgev1.BurnRateWindow) bool { return u.Name == w.Name }); ui >= 0 {
 			wp = wp.Index(ui)
 		}
+		if w.Disabled {
+			continue // not rendered, so its windows need not fit the compliance window
+		}
 		rw, werrs := resolvePair(w, wp, out.Window)
 		errs = append(errs, werrs...)
-		if len(werrs) > 0 || w.Disabled {
+		if len(werrs) > 0 {
 			continue
 		}
 		if !out.AlertsDisabled && rw.Factor*maxBudget(out.Objectives) >= 1 {

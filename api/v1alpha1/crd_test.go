@@ -1,0 +1,169 @@
+package v1alpha1_test
+
+// The generated CRDs are checked with the API server's own code: the CRD validation that
+// kube-apiserver runs on create (structural schema, CEL compilation and cost estimation), and
+// the admission checks of a custom resource (OpenAPI schema, list-map keys, CEL rules), so the
+// messages users see from kubectl apply are asserted here. The controller suites repeat the
+// admission cases against a real API server.
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	crvalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+type admission struct {
+	schema     crvalidation.SchemaValidator
+	structural *schema.Structural
+	cel        *cel.Validator
+}
+
+// loadCRD reads a generated CRD, checks it as kube-apiserver does on create, and prepares the
+// admission checks of its custom resources.
+func loadCRD(t *testing.T, file string) *admission {
+	t.Helper()
+	raw, err := os.ReadFile("../../config/crd/bases/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v1crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.UnmarshalStrict(raw, &v1crd); err != nil {
+		t.Fatal(err)
+	}
+	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(&v1crd)
+	var crd apiextensions.CustomResourceDefinition
+	if err := apiextensionsv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(&v1crd, &crd, nil); err != nil {
+		t.Fatal(err)
+	}
+	if errs := apiextensionsvalidation.ValidateCustomResourceDefinition(context.Background(), &crd); len(errs) > 0 {
+		t.Fatalf("the API server would refuse %s:\n%v", file, errs.ToAggregate())
+	}
+	// The internal form hoists a schema shared by all versions to spec.validation.
+	var props *apiextensions.JSONSchemaProps
+	if crd.Spec.Validation != nil {
+		props = crd.Spec.Validation.OpenAPIV3Schema
+	} else {
+		props = crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	}
+	sv, _, err := crvalidation.NewSchemaValidator(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := schema.NewStructural(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &admission{schema: sv, structural: st, cel: cel.NewValidator(st, true, celconfig.PerCallLimit)}
+}
+
+// admit runs the admission checks on a YAML object and returns the errors.
+func (a *admission) admit(t *testing.T, doc string) field.ErrorList {
+	t.Helper()
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	errs := crvalidation.ValidateCustomResource(nil, obj, a.schema)
+	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, a.structural, obj)...)
+	celErrs, _ := a.cel.Validate(context.Background(), nil, a.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+	return append(errs, celErrs...)
+}
+
+func samples(t *testing.T) (standard, policy string) {
+	raw, err := os.ReadFile("../../config/samples/pledge_v1alpha1_checkout.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := strings.Split(string(raw), "\n---\n")
+	return docs[0], docs[1]
+}
+
+func TestServiceStandardAdmission(t *testing.T) {
+	a := loadCRD(t, "pledge.dev_servicestandards.yaml")
+	sample, _ := samples(t)
+	if errs := a.admit(t, sample); len(errs) > 0 {
+		t.Fatalf("the canonical sample must be accepted as written: %v", errs.ToAggregate())
+	}
+	// Each case replaces one line of the sample; the error must name the field and say why.
+	cases := map[string]struct{ from, to, field, message string }{
+		"target 100": {`target: "99.9"`, `target: "100"`, "spec.objectives[0].target", "strictly between 0 and 100"},
+		"target 0":   {`target: "99.9"`, `target: "0"`, "spec.objectives[0].target", "strictly between 0 and 100"},
+		"target not a number": {`target: "99.9"`, `target: "high"`, "spec.objectives[0].target", "should match"},
+		"objective name not a label value": {`- name: availability`, `- name: Availability!`, "spec.objectives[0].name", "should match"},
+		"duplicate objective names":        {`- name: response-time`, `- name: availability`, "spec.objectives[1]", "Duplicate value"},
+		"two indicators": {"      ratio:\n", "      bool: {selector: up}\n      ratio:\n", "spec.objectives[0]", "set exactly one indicator"},
+		"ratio with errors and good": {"        total: http_requests_total{job=\"checkout\"}\n", "        total: http_requests_total{job=\"checkout\"}\n        good: x\n", "spec.objectives[0].ratio", "exactly one of errors or good"},
+		"window not a duration":      {"window: 30d", "window: thirty", "spec.window", "should match"},
+		"window zero":                {"window: 30d", "window: 0d", "spec.window", "positive duration"},
+		"window and calendar":        {"window: 30d", "window: 30d\n  calendar: {period: month}", "spec", "either window or calendar"},
+		"calendar period":            {"window: 30d", "calendar: {period: week}", "spec.calendar.period", "Unsupported value"},
+		"threshold and graded":       {"threshold: 300ms", "threshold: 300ms\n        graded: {label: p, thresholds: {p1: 1h}}", "spec.objectives[1].latency", "exactly one of threshold or graded"},
+		"graded class name":          {"thresholds: {p1: 4h, p2: 24h, p3: 72h}", "thresholds: {P1: 4h}", "spec.objectives[2].latency.graded.thresholds", "classes must be lower-case"},
+		"runbook not http":           {"runbookURL: https://runbooks.example.com/checkout", "runbookURL: ftp://x", "spec.alerting.runbookURL", "should match"},
+		"reserved alert label":       {"runbookURL: https://runbooks.example.com/checkout", "labels: {severity: low}", "spec.alerting.labels", "must not override"},
+		"policyRef and tiers":        {"policyRef: {name: payments}", "policyRef: {name: payments}\n    tiers: [{name: a, after: 0m, receivers: [{name: r}]}]", "spec.escalation", "either policyRef or tiers"},
+		"inline tiers out of order": {"policyRef: {name: payments}",
+			"tiers:\n      - {name: a, after: 1h, receivers: [{name: r}]}\n      - {name: b, after: 30m, receivers: [{name: s}]}",
+			"spec.escalation", "increase strictly"},
+		"unknown severity": {"runbookURL: https://runbooks.example.com/checkout", "windows: [{name: x, severity: urgent}]", "spec.alerting.windows[0].severity", "Unsupported value"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(sample, tc.from) {
+				t.Fatalf("sample lacks %q", tc.from)
+			}
+			errs := a.admit(t, strings.Replace(sample, tc.from, tc.to, 1))
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Error(), tc.message) {
+					return
+				}
+			}
+			t.Errorf("want an error on %s containing %q, got: %v", tc.field, tc.message, errs)
+		})
+	}
+}
+
+func TestEscalationPolicyAdmission(t *testing.T) {
+	a := loadCRD(t, "pledge.dev_escalationpolicies.yaml")
+	_, sample := samples(t)
+	if errs := a.admit(t, sample); len(errs) > 0 {
+		t.Fatalf("the canonical policy must be accepted as written: %v", errs.ToAggregate())
+	}
+	cases := map[string]struct{ from, to, field, message string }{
+		"delays not increasing": {"after: 30m", "after: 0m", "spec", "must be distinct"},
+		"delays decreasing":     {"after: 2h", "after: 10m", "spec", "increase strictly"},
+		"delay not a duration":  {"after: 30m", "after: 1d", "spec.tiers[1].after", "should match"},
+		"tier without receivers": {"      receivers:\n        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]",
+			"      receivers: []", "spec.tiers[1].receivers", "should have at least 1 items"},
+		"receiver without name": {"        - name: lead\n", "        - webhookConfigs: []\n", "spec.tiers[1].receivers[0].name", "Required value"},
+		"duplicate receiver names": {"        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]",
+			"        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]\n        - name: lead", "spec.tiers[1].receivers", "unique within the tier"},
+		"tier name": {"- name: team-lead", "- name: Team Lead", "spec.tiers[1].name", "should match"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(sample, tc.from) {
+				t.Fatalf("sample lacks %q", tc.from)
+			}
+			errs := a.admit(t, strings.Replace(sample, tc.from, tc.to, 1))
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Error(), tc.message) {
+					return
+				}
+			}
+			t.Errorf("want an error on %s containing %q, got: %v", tc.field, tc.message, errs)
+		})
+	}
+}
