@@ -20,8 +20,9 @@ help: ## Show the targets.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRDs (and RBAC) from the API markers.
+manifests: controller-gen ## Generate the CRDs and RBAC from the markers.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-receivers config/crd/bases/*.yaml
 
 .PHONY: generate
@@ -41,9 +42,14 @@ lint: staticcheck ## Run staticcheck and check formatting.
 	@out=$$(gofmt -s -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -s would change: $$out"; exit 1; fi
 	$(STATICCHECK) ./...
 
+.PHONY: monitoring-crds
+monitoring-crds: controller-gen ## Generate the prometheus-operator CRDs (pinned in go.mod) into bin/crds.
+	@BIN="$(BIN)" hack/monitoring-crds.sh
+
 .PHONY: test
-test: promtool amtool ## Run all tests (unit, Prometheus-engine behaviour, promtool/amtool checks, fuzz seeds).
-	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) go test ./... $(GO_TEST_FLAGS)
+test: promtool amtool envtest-bins monitoring-crds ## Run all tests: unit, engine, promtool/amtool, envtest controller suites, fuzz seeds.
+	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) \
+		MONITORING_CRDS=$(BIN)/crds/monitoring.coreos.com go test ./... $(GO_TEST_FLAGS)
 
 .PHONY: test-update-golden
 test-update-golden: ## Rewrite the golden files from the current renderer.
@@ -64,8 +70,8 @@ build: ## Build bin/pledge.
 	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/pledge ./cmd/pledge
 
 .PHONY: run
-run: ## Run the manager against the current kubeconfig.
-	@echo "The manager (pledge manager) arrives with the controller; use 'pledge render' meanwhile." >&2; exit 1
+run: manifests ## Run the manager against the cluster of the current kubeconfig.
+	go run ./cmd/pledge manager --metrics-bind-address=:8080 --health-probe-bind-address=:8081
 
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).
@@ -86,5 +92,9 @@ uninstall: ## Remove the CRDs (and every standard) from the cluster.
 	kubectl delete -k config/crd --ignore-not-found
 
 .PHONY: deploy
-deploy: ## Deploy the operator.
-	@echo "Deploying the manager arrives with the controller; 'make install' installs the CRDs now." >&2; exit 1
+deploy: manifests ## Deploy CRDs, RBAC and the manager (image IMG) to the current cluster.
+	kubectl kustomize config/default | sed "s|image: pledge:dev|image: $(IMG)|" | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Remove everything deploy created.
+	kubectl kustomize config/default | kubectl delete --ignore-not-found -f -

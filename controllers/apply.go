@@ -1,0 +1,113 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+)
+
+// FieldManager is the server-side apply field manager of the ServiceStandard controller.
+const FieldManager = "pledge"
+
+// errConflict reports an existing object of the generated name that Pledge did not create.
+type errConflict struct{ kind, namespace, name string }
+
+func (e errConflict) Error() string {
+	return fmt.Sprintf("%s %s/%s exists and was not created by this ServiceStandard; rename or delete it", e.kind, e.namespace, e.name)
+}
+
+// generated is a desired object and a fresh, empty instance of its type for reading.
+type generated struct {
+	kind    string
+	desired client.Object
+	current client.Object
+	// same reports whether the current object already holds the desired content.
+	same func(current, desired client.Object) bool
+}
+
+// applyGenerated writes one generated object with server-side apply, unless the object in
+// the cache already says the same. It refuses to take over an object it did not create.
+// It returns whether it wrote.
+func (r *ServiceStandardReconciler) applyGenerated(ctx context.Context, std *pledgev1.ServiceStandard, g generated) (bool, error) {
+	if err := controllerutil.SetControllerReference(std, g.desired, r.Scheme); err != nil {
+		return false, err
+	}
+	key := client.ObjectKeyFromObject(g.desired)
+	err := r.Get(ctx, key, g.current)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return false, err
+	case !metav1IsControlledBy(g.current, std):
+		return false, errConflict{g.kind, key.Namespace, key.Name}
+	case g.same(g.current, g.desired) && labelsInclude(g.current.GetLabels(), g.desired.GetLabels()):
+		return false, nil
+	}
+	u, err := toUnstructured(g.desired)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return false, fmt.Errorf("applying %s %s: %w", g.kind, key, err)
+	}
+	return true, nil
+}
+
+// deleteGenerated removes a generated object that is no longer wanted, if it is ours.
+func (r *ServiceStandardReconciler) deleteGenerated(ctx context.Context, std *pledgev1.ServiceStandard, obj client.Object) (bool, error) {
+	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	if !metav1IsControlledBy(obj, std) {
+		return false, nil
+	}
+	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		return false, err
+	}
+	return true, nil
+}
+
+func metav1IsControlledBy(obj client.Object, owner client.Object) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller && ref.UID == owner.GetUID() {
+			return true
+		}
+	}
+	return false
+}
+
+func labelsInclude(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// toUnstructured converts a typed object for an apply configuration, without the fields a
+// typed object always carries but an apply must not set (status, empty creationTimestamp).
+func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if meta, ok := m["metadata"].(map[string]any); ok {
+		delete(meta, "creationTimestamp")
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+func semanticEqual(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }
+
+var errCRDsMissing = errors.New("prometheus-operator CRDs missing")

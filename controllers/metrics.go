@@ -1,0 +1,90 @@
+package controllers
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+)
+
+// Metrics are the operator's own series on controller-runtime's registry.
+type Metrics struct {
+	mu        sync.Mutex
+	ready     map[types.NamespacedName]string // Ready status per standard
+	standards *prometheus.GaugeVec
+	writes    prometheus.Counter
+}
+
+// NewMetrics registers the pledge_ series with reg (controller-runtime's registry when nil).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	if reg == nil {
+		reg = metrics.Registry
+	}
+	m := &Metrics{
+		ready: map[types.NamespacedName]string{},
+		standards: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "pledge_servicestandards",
+			Help: "ServiceStandards by the status of their Ready condition.",
+		}, []string{"ready"}),
+		writes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pledge_generated_object_writes_total",
+			Help: "Writes (applies and deletes) of generated PrometheusRules and AlertmanagerConfigs.",
+		}),
+	}
+	for _, s := range []string{"True", "False", "Unknown"} {
+		m.standards.WithLabelValues(s)
+	}
+	reg.MustRegister(m.standards, m.writes)
+	return m
+}
+
+// Observe records a standard's Ready status.
+func (m *Metrics) Observe(std *pledgev1.ServiceStandard) {
+	if m == nil {
+		return
+	}
+	status := "Unknown"
+	if c := meta.FindStatusCondition(std.Status.Conditions, pledgev1.ConditionReady); c != nil {
+		status = string(c.Status)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := types.NamespacedName{Namespace: std.Namespace, Name: std.Name}
+	if old, ok := m.ready[key]; ok {
+		if old == status {
+			return
+		}
+		m.standards.WithLabelValues(old).Dec()
+	}
+	m.ready[key] = status
+	m.standards.WithLabelValues(status).Inc()
+}
+
+// Forget drops a deleted standard.
+func (m *Metrics) Forget(key types.NamespacedName) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.ready[key]; ok {
+		m.standards.WithLabelValues(old).Dec()
+		delete(m.ready, key)
+	}
+}
+
+// Wrote counts a write of a generated object.
+func (m *Metrics) Wrote(wrote bool) {
+	if m != nil && wrote {
+		m.writes.Inc()
+	}
+}
+
+// StandardsGauge is the pledge_servicestandards series for one Ready status.
+func (m *Metrics) StandardsGauge(ready string) prometheus.Gauge {
+	return m.standards.WithLabelValues(ready)
+}
