@@ -61,7 +61,7 @@ bench: ## Run the render benchmarks (see docs/benchmarks.md).
 
 .PHONY: fuzz
 fuzz: ## Fuzz decode+validate+render for FUZZTIME (default 60s).
-	go test ./internal/render/ -run '^$$' -fuzz FuzzRender -fuzztime $${FUZZTIME:-60s}
+	go test ./internal/render/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $${FUZZTIME:-60s}
 
 ##@ Build
 

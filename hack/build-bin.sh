@@ -136,7 +136,7 @@ build_prometheus_tool() { # prometheus | promtool
 	# No "builtinassets" tag: the UI assets are generated files that are not
 	# in the module. The HTTP API, /-/ready and /-/healthy work without them.
 	go_build "$name" "$v" prometheus "github.com/prometheus/prometheus/cmd/$name" "$out" \
-		"$([[ $name == prometheus ]] && echo '~6-8 min' || echo '~4-5 min')" \
+		"~8 min, ~2 min if the other of prometheus/promtool is already built" \
 		-tags netgo -ldflags "$(prom_ldflags "$appv" "$v")"
 }
 
@@ -167,7 +167,7 @@ build_kubectl() {
 	local v
 	v="$(pinned_version k8s k8s.io/kubernetes)"
 	[[ -L "$out" ]] && rm -f "$out"
-	go_build kubectl "$v" k8s k8s.io/kubernetes/cmd/kubectl "$out" "~5-8 min" -ldflags "$(k8s_ldflags "$v")"
+	go_build kubectl "$v" k8s k8s.io/kubernetes/cmd/kubectl "$out" "~5-8 min, ~1 min after kube-apiserver" -ldflags "$(k8s_ldflags "$v")"
 }
 
 build_one() {
@@ -177,7 +177,7 @@ build_one() {
 	alertmanager | amtool) build_alertmanager_tool "$1" ;;
 	controller-gen)
 		v="$(pinned_version dev sigs.k8s.io/controller-tools)"
-		go_build controller-gen "$v" dev sigs.k8s.io/controller-tools/cmd/controller-gen "$BIN/controller-gen" "~1 min" \
+		go_build controller-gen "$v" dev sigs.k8s.io/controller-tools/cmd/controller-gen "$BIN/controller-gen" "~2 min" \
 			-ldflags "-s -w -X sigs.k8s.io/controller-tools/pkg/version.version=$v"
 		;;
 	staticcheck)
@@ -187,12 +187,12 @@ build_one() {
 	etcd)
 		v="$(pinned_version etcd go.etcd.io/etcd/server/v3)"
 		# The root package of the etcd server module is etcd's main package.
-		go_build etcd "$v" etcd go.etcd.io/etcd/server/v3 "$BIN/k8s/etcd" "~1-2 min" \
+		go_build etcd "$v" etcd go.etcd.io/etcd/server/v3 "$BIN/k8s/etcd" "~2 min" \
 			-ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=module-$v"
 		;;
 	kube-apiserver)
 		v="$(pinned_version k8s k8s.io/kubernetes)"
-		go_build kube-apiserver "$v" k8s k8s.io/kubernetes/cmd/kube-apiserver "$BIN/k8s/kube-apiserver" "~14 min" \
+		go_build kube-apiserver "$v" k8s k8s.io/kubernetes/cmd/kube-apiserver "$BIN/k8s/kube-apiserver" "~14 min on idle cores, 20+ min under load" \
 			-ldflags "$(k8s_ldflags "$v")"
 		;;
 	kubectl) build_kubectl ;;

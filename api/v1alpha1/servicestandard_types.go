@@ -470,7 +470,3 @@ type ServiceStandardList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []ServiceStandard `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&ServiceStandard{}, &ServiceStandardList{})
-}

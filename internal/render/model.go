@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -104,10 +105,13 @@ type Escalation struct {
 	pledgev1.EscalationRouting
 }
 
+var decimalRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
 // parsePercent parses a decimal percentage strictly between 0 and 100, exactly.
 func parsePercent(s string) (*big.Rat, error) {
+	// big.Rat also reads fractions, exponents and hexadecimal ("1/2", "1e1", "0x10").
 	r, ok := new(big.Rat).SetString(s)
-	if !ok {
+	if !ok || !decimalRE.MatchString(s) {
 		return nil, fmt.Errorf("%q is not a decimal number", s)
 	}
 	if r.Sign() <= 0 || r.Cmp(big.NewRat(100, 1)) >= 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -59,7 +60,7 @@ func metricName(vs *parser.VectorSelector) string {
 		return vs.Name
 	}
 	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 			return m.Value
 		}
 	}
@@ -68,10 +69,14 @@ func metricName(vs *parser.VectorSelector) string {
 
 // withName returns the selector text for another metric name plus extra matchers.
 func withName(vs *parser.VectorSelector, name string, extra ...*labels.Matcher) string {
-	out := &parser.VectorSelector{Name: name}
-	out.LabelMatchers = append(out.LabelMatchers, labels.MustNewMatcher(labels.MatchEqual, labels.MetricName, name))
+	out := &parser.VectorSelector{}
+	if model.LegacyValidation.IsValidMetricName(name) {
+		// The printer writes Name unquoted; other names stay in the quoted __name__ matcher.
+		out.Name = name
+	}
+	out.LabelMatchers = append(out.LabelMatchers, labels.MustNewMatcher(labels.MatchEqual, model.MetricNameLabel, name))
 	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName {
+		if m.Name == model.MetricNameLabel {
 			continue
 		}
 		out.LabelMatchers = append(out.LabelMatchers, m)

@@ -1,12 +1,15 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/template"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
@@ -41,10 +44,17 @@ func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (
 		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), std.Name,
 			"must be a DNS label (lower-case alphanumerics and '-', at most 63 characters): it becomes a label value and part of generated names"))
 	}
+	if std.Namespace != "" && (len(std.Namespace) > 63 || !dnsLabelRE.MatchString(std.Namespace)) {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "namespace"), std.Namespace,
+			"must be a DNS label (lower-case alphanumerics and '-', at most 63 characters)"))
+	}
 	if spec.Service == "" {
 		errs = append(errs, field.Required(specPath.Child("service"), "name the service the standard is about"))
 	} else if len(spec.Service) > 128 {
 		errs = append(errs, field.TooLong(specPath.Child("service"), spec.Service, 128))
+	} else if strings.Contains(spec.Service, "{{") {
+		errs = append(errs, field.Invalid(specPath.Child("service"), spec.Service,
+			"must not contain \"{{\": it is copied into alert labels and annotations, which Prometheus expands as templates"))
 	}
 
 	errs = append(errs, resolveWindow(spec, specPath, out)...)
@@ -209,6 +219,10 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 	if (l.Threshold == "") == (l.Graded == nil) {
 		return nil, append(errs, field.Invalid(p, "", "set exactly one of threshold or graded"))
 	}
+	if l.Graded != nil && vs != nil && slices.ContainsFunc(vs.LabelMatchers, func(m *labelsMatcher) bool { return m.Name == l.Graded.Label }) {
+		errs = append(errs, field.Invalid(p.Child("graded", "label"), l.Graded.Label,
+			"the histogram selector already matches this label; grading selects each class itself"))
+	}
 	type class struct {
 		suffix, label, value string
 		threshold            pledgev1.PromDuration
@@ -287,11 +301,15 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 		if a.RunbookURL != "" {
 			if u, err := url.Parse(a.RunbookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				errs = append(errs, field.Invalid(p.Child("runbookURL"), a.RunbookURL, "must be an absolute http(s) URL"))
+			} else if err := checkTemplate(a.RunbookURL); err != nil {
+				errs = append(errs, field.Invalid(p.Child("runbookURL"), a.RunbookURL, err.Error()))
 			}
 		}
-		for k := range a.Labels {
+		for k, v := range a.Labels {
 			if !labelNameRE.MatchString(k) || slices.Contains(reserved, k) {
 				errs = append(errs, field.Invalid(p.Child("labels").Key(k), k, "must be a valid label name that Pledge does not set itself"))
+			} else if err := checkTemplate(v); err != nil {
+				errs = append(errs, field.Invalid(p.Child("labels").Key(k), v, err.Error()))
 			}
 		}
 		names := map[string]bool{}
@@ -315,6 +333,15 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 		if w.Disabled {
 			continue // not rendered, so its windows need not fit the compliance window
 		}
+		userPair := slices.ContainsFunc(user, func(u pledgev1.BurnRateWindow) bool { return u.Name == w.Name })
+		if !userPair {
+			// A default pair whose long window exceeds a short compliance window is left out.
+			if long, err := parsePromDuration(string(w.Long)); err == nil && long > out.Window {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("default window pair %q (%s/%s) is longer than the %s compliance window and is left out",
+					w.Name, w.Long, w.Short, promDuration(out.Window)))
+				continue
+			}
+		}
 		rw, werrs := resolvePair(w, wp, out.Window)
 		errs = append(errs, werrs...)
 		if len(werrs) > 0 {
@@ -327,6 +354,22 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 		out.Windows = append(out.Windows, rw)
 	}
 	return errs
+}
+
+// alertTemplateDefs are the variables Prometheus defines for alert label and annotation templates.
+const alertTemplateDefs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+
+// checkTemplate reports whether s, which Prometheus expands as an alert template, parses as
+// Prometheus parses it when it loads rules.
+func checkTemplate(s string) error {
+	if !strings.Contains(s, "{{") {
+		return nil
+	}
+	te := template.NewTemplateExpander(context.Background(), alertTemplateDefs+s, "value", nil, 0, nil, nil, nil)
+	if err := te.ParseTest(); err != nil {
+		return fmt.Errorf("must be a valid Prometheus template: %s", strings.TrimPrefix(err.Error(), "template: value:1: "))
+	}
+	return nil
 }
 
 func maxBudget(objs []Objective) float64 {
@@ -479,6 +522,8 @@ func validateEscalation(tiers []pledgev1.EscalationTier, r pledgev1.EscalationRo
 			errs = append(errs, field.Required(tp.Child("after"), "give the delay after the alert starts, e.g. 0m or 30m"))
 		case err != nil || after < 0:
 			errs = append(errs, field.Invalid(tp.Child("after"), t.After, "must be a duration such as 0m, 30m or 2h (days are written in hours)"))
+		case after%time.Second != 0:
+			errs = append(errs, field.Invalid(tp.Child("after"), t.After, "must be a whole number of seconds"))
 		case after <= prev:
 			errs = append(errs, field.Invalid(tp.Child("after"), t.After, "must be later than the previous tier's delay: delays increase strictly"))
 		}
@@ -486,8 +531,8 @@ func validateEscalation(tiers []pledgev1.EscalationTier, r pledgev1.EscalationRo
 			prev = after
 		}
 		if t.RepeatInterval != "" {
-			if d, err := time.ParseDuration(string(t.RepeatInterval)); err != nil || d <= 0 {
-				errs = append(errs, field.Invalid(tp.Child("repeatInterval"), t.RepeatInterval, "must be a positive duration such as 1h"))
+			if d, err := time.ParseDuration(string(t.RepeatInterval)); err != nil || d < time.Second || d%time.Second != 0 {
+				errs = append(errs, field.Invalid(tp.Child("repeatInterval"), t.RepeatInterval, "must be a positive whole number of seconds, such as 1h"))
 			}
 		}
 		for j, n := range t.ActiveTimeIntervals {

@@ -1,6 +1,6 @@
 module github.com/pledge-dev/pledge/hack/tools/alertmanager
 
-go 1.26
+go 1.26.0
 
 require github.com/prometheus/alertmanager v0.28.1
 

@@ -1,6 +1,6 @@
 module github.com/pledge-dev/pledge/hack/tools/etcd
 
-go 1.26
+go 1.26.0
 
 require go.etcd.io/etcd/server/v3 v3.6.6
 

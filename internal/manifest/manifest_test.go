@@ -1,0 +1,337 @@
+package manifest_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pledge-dev/pledge/internal/manifest"
+)
+
+const mtStandard = `apiVersion: pledge.dev/v1alpha1
+kind: ServiceStandard
+metadata:
+  name: checkout
+  namespace: shop
+spec:
+  service: checkout
+  objectives:
+    - name: availability
+      target: "99.9"
+      ratio:
+        errors: http_requests_total{code=~"5.."}
+        total: http_requests_total
+  escalation:
+    policyRef: {name: payments}
+`
+
+const mtPolicy = `apiVersion: pledge.dev/v1alpha1
+kind: EscalationPolicy
+metadata:
+  name: payments
+  namespace: shop
+spec:
+  tiers:
+    - name: on-call
+      after: 0m
+      receivers: [{name: pager, webhookConfigs: [{url: "http://pager.example.com/hook"}]}]
+`
+
+// mtFile writes content into a fresh directory and returns the file's path.
+func mtFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mtLoad(t *testing.T, content string) (*manifest.Set, string) {
+	t.Helper()
+	file := mtFile(t, "input.yaml", content)
+	set, problems := manifest.Load([]string{file}, nil)
+	if len(problems) > 0 {
+		t.Fatalf("Load: %v", problems)
+	}
+	return set, file
+}
+
+func TestProblemString(t *testing.T) {
+	cases := map[string]struct {
+		p    manifest.Problem
+		want string
+	}{
+		"full": {
+			p:    manifest.Problem{File: "a.yaml", Resource: "ServiceStandard shop/checkout", Field: "spec.objectives[0].target", Reason: "must be strictly between 0 and 100"},
+			want: "a.yaml: ServiceStandard shop/checkout: spec.objectives[0].target: must be strictly between 0 and 100",
+		},
+		"no field": {
+			p:    manifest.Problem{File: "a.yaml", Resource: "EscalationPolicy shop/payments", Reason: "broken"},
+			want: "a.yaml: EscalationPolicy shop/payments: broken",
+		},
+		"file only": {
+			p:    manifest.Problem{File: "-", Reason: "document 2: not valid YAML"},
+			want: "-: document 2: not valid YAML",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.p.String(); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadMultiDocWithCommentsAndEmptyDocs(t *testing.T) {
+	input := "# Standards of the shop team.\n---\n# (intentionally empty)\n---\n" + mtStandard +
+		"---\n\n---\n---\n# the policy\n" + mtPolicy + "---\n"
+	set, file := mtLoad(t, input)
+	if len(set.Standards) != 1 || len(set.Policies) != 1 {
+		t.Fatalf("%d standards, %d policies; want 1 and 1", len(set.Standards), len(set.Policies))
+	}
+	if len(set.Warnings) != 0 {
+		t.Errorf("warnings: %v", set.Warnings)
+	}
+	src := set.Source(set.Standards[0])
+	if src.File != file || src.Index != 3 {
+		t.Errorf("standard source = %+v, want %s document 3", src, file)
+	}
+	if psrc := set.Source(set.Policies[0]); psrc.File != file || psrc.Index <= src.Index {
+		t.Errorf("policy source = %+v", psrc)
+	}
+	resolved, problems := set.Resolve()
+	if len(problems) > 0 {
+		t.Fatalf("Resolve: %v", problems)
+	}
+	if len(resolved) != 1 || resolved[0].Escalation == nil || len(resolved[0].Escalation.Tiers) != 1 {
+		t.Fatalf("policyRef not resolved: %+v", resolved)
+	}
+}
+
+func TestLoadJSONAndDirectories(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"a/standard.json": `{"apiVersion":"pledge.dev/v1alpha1","kind":"ServiceStandard","metadata":{"name":"api","namespace":"shop"},` +
+			`"spec":{"service":"api","objectives":[{"name":"up","target":"99","bool":{"selector":"up"}}]}}`,
+		"b/policy.YML": mtPolicy,
+		"b/ignored.md": "not yaml: [",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, problems := manifest.Load([]string{dir}, nil)
+	if len(problems) > 0 {
+		t.Fatalf("Load: %v", problems)
+	}
+	if len(set.Standards) != 1 || len(set.Policies) != 1 {
+		t.Fatalf("%d standards, %d policies", len(set.Standards), len(set.Policies))
+	}
+	if got := set.Source(set.Standards[0]).File; got != filepath.Join(dir, "a", "standard.json") {
+		t.Errorf("source = %s", got)
+	}
+}
+
+func TestLoadStdin(t *testing.T) {
+	set, problems := manifest.Load([]string{"-"}, strings.NewReader(mtStandard+"---\n"+mtPolicy))
+	if len(problems) > 0 {
+		t.Fatalf("Load: %v", problems)
+	}
+	if len(set.Standards) != 1 || set.Source(set.Standards[0]).File != "-" {
+		t.Fatalf("standards %d, source %+v", len(set.Standards), set.Source(set.Standards[0]))
+	}
+}
+
+func TestNamespaceDefaultsToDefault(t *testing.T) {
+	noNS := func(s string) string { return strings.Replace(s, "  namespace: shop\n", "", 1) }
+	set, _ := mtLoad(t, noNS(mtStandard)+"---\n"+noNS(mtPolicy))
+	if ns := set.Standards[0].Namespace; ns != "default" {
+		t.Errorf("standard namespace = %q", ns)
+	}
+	if ns := set.Policies[0].Namespace; ns != "default" {
+		t.Errorf("policy namespace = %q", ns)
+	}
+	resolved, problems := set.Resolve()
+	if len(problems) > 0 {
+		t.Fatalf("Resolve: %v", problems)
+	}
+	if resolved[0].Namespace != "default" || resolved[0].Escalation == nil {
+		t.Errorf("resolved = %+v", resolved[0])
+	}
+
+	// A policy in another namespace is not found; problems name the defaulted namespace.
+	set, file := mtLoad(t, noNS(mtStandard)+"---\n"+mtPolicy)
+	_, problems = set.Resolve()
+	want := manifest.Problem{File: file, Resource: "ServiceStandard default/checkout", Field: "spec.escalation.policyRef.name"}
+	if len(problems) != 1 || problems[0].File != want.File || problems[0].Resource != want.Resource || problems[0].Field != want.Field {
+		t.Fatalf("problems = %+v, want one like %+v", problems, want)
+	}
+	if !strings.Contains(problems[0].Reason, "payments") {
+		t.Errorf("reason does not name the policy: %q", problems[0].Reason)
+	}
+}
+
+func TestDuplicateNames(t *testing.T) {
+	other := strings.Replace(mtStandard, "namespace: shop", "namespace: web", 1)
+	other = strings.Replace(other, "  escalation:\n    policyRef: {name: payments}\n", "", 1)
+	set, file := mtLoad(t, mtStandard+"---\n"+mtPolicy+"---\n"+mtStandard+"---\n"+other+"---\n"+mtPolicy)
+	resolved, problems := set.Resolve()
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		file + ": EscalationPolicy shop/payments: metadata.name: defined more than once",
+		file + ": ServiceStandard shop/checkout: metadata.name: defined more than once",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	// The first of the duplicates and the same name in another namespace still resolve.
+	if len(resolved) != 2 || resolved[0].Namespace != "shop" || resolved[1].Namespace != "web" {
+		t.Errorf("resolved %d standards", len(resolved))
+	}
+}
+
+func TestStrictDecoding(t *testing.T) {
+	input := strings.Replace(mtStandard, `      target: "99.9"`, "      target: \"99.9\"\n      tragte: \"99\"", 1)
+	input = strings.Replace(input, "  service: checkout\n", "  service: checkout\n  servcie: x\n", 1)
+	file := mtFile(t, "std.yaml", input+"---\n"+strings.Replace(mtPolicy, "    - name: on-call\n", "    - name: on-call\n      delay: 5m\n", 1))
+	set, problems := manifest.Load([]string{file}, nil)
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	slices.Sort(got)
+	want := []string{
+		file + ": EscalationPolicy shop/payments: spec.tiers[0].delay: unknown field",
+		file + ": ServiceStandard shop/checkout: spec.objectives[0].tragte: unknown field",
+		file + ": ServiceStandard shop/checkout: spec.servcie: unknown field",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if len(set.Standards) != 0 || len(set.Policies) != 0 {
+		t.Errorf("documents with unknown fields were kept")
+	}
+}
+
+func TestDuplicateField(t *testing.T) {
+	input := strings.Replace(mtStandard, "  service: checkout\n", "  service: checkout\n  service: other\n", 1)
+	_, problems := manifest.Load([]string{mtFile(t, "dup.yaml", input)}, nil)
+	if len(problems) != 1 || problems[0].Resource != "ServiceStandard shop/checkout" ||
+		!strings.Contains(problems[0].Reason, "duplicate") || !strings.Contains(problems[0].Reason, `"service"`) {
+		t.Fatalf("problems = %+v", problems)
+	}
+}
+
+func TestUnknownKindsWarn(t *testing.T) {
+	set, file := mtLoad(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\n"+
+		"apiVersion: pledge.dev/v1alpha1\nkind: Pledge\nmetadata: {name: p, namespace: x}\n---\n"+mtStandard)
+	if len(set.Standards) != 1 {
+		t.Fatalf("%d standards", len(set.Standards))
+	}
+	if len(set.Warnings) != 2 {
+		t.Fatalf("warnings = %v", set.Warnings)
+	}
+	for i, w := range []string{"ConfigMap default/cm", "Pledge x/p"} {
+		if !strings.HasPrefix(set.Warnings[i], file+": skipping ") || !strings.Contains(set.Warnings[i], w) {
+			t.Errorf("warning %d = %q, want it to name %s", i, set.Warnings[i], w)
+		}
+	}
+}
+
+func TestNotObjects(t *testing.T) {
+	cases := map[string]string{
+		"invalid YAML":     ": : :",
+		"list":             "- a\n- b\n",
+		"scalar":           "hello\n",
+		"no kind":          "apiVersion: pledge.dev/v1alpha1\nmetadata: {name: x}\n",
+		"binary":           "\x00\xff\xfe\x01",
+		"wrong spec type":  "apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: {name: x}\nspec: 3\n",
+		"wrong field type": "apiVersion: pledge.dev/v1alpha1\nkind: EscalationPolicy\nmetadata: {name: x}\nspec: {tiers: {a: b}}\n",
+	}
+	for name, content := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := mtFile(t, "x.yaml", content)
+			set, problems := manifest.Load([]string{file}, nil)
+			if len(problems) == 0 {
+				t.Fatalf("no problem reported; standards %d", len(set.Standards))
+			}
+			for _, p := range problems {
+				if p.File != file || p.Reason == "" {
+					t.Errorf("problem = %+v", p)
+				}
+			}
+		})
+	}
+}
+
+func TestMissingPath(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	_, problems := manifest.Load([]string{missing}, nil)
+	if len(problems) != 1 || problems[0].File != missing {
+		t.Fatalf("problems = %+v", problems)
+	}
+	_, problems = manifest.Load([]string{t.TempDir()}, nil)
+	if len(problems) != 1 || !strings.Contains(problems[0].Reason, "no .yaml") {
+		t.Fatalf("empty directory: problems = %+v", problems)
+	}
+}
+
+func TestResolveProblemsSortedByField(t *testing.T) {
+	input := strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1)
+	input = strings.Replace(input, "  service: checkout\n", "  service: checkout\n  window: 1x\n", 1)
+	set, file := mtLoad(t, input+"---\n"+strings.Replace(mtPolicy, "after: 0m", "after: soon", 1))
+	resolved, problems := set.Resolve()
+	if len(resolved) != 0 {
+		t.Errorf("invalid standard resolved")
+	}
+	var fields []string
+	for _, p := range problems {
+		if p.File != file {
+			t.Errorf("problem on file %q", p.File)
+		}
+		fields = append(fields, p.Resource+" "+p.Field)
+	}
+	want := []string{
+		"EscalationPolicy shop/payments spec.tiers[0].after",
+		"ServiceStandard shop/checkout spec.escalation.policyRef.name",
+		"ServiceStandard shop/checkout spec.objectives[0].target",
+		"ServiceStandard shop/checkout spec.window",
+	}
+	if !slices.Equal(fields, want) {
+		t.Errorf("problems on\n  %s\nwant\n  %s", strings.Join(fields, "\n  "), strings.Join(want, "\n  "))
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Reason, "Invalid value: Invalid value") || strings.Contains(p.Reason, p.Field) {
+			t.Errorf("reason repeats itself: %q", p.Reason)
+		}
+	}
+}
+
+func TestResolveWarnings(t *testing.T) {
+	policy := mtPolicy + `  timeIntervals:
+    - name: business-hours
+      timeIntervals:
+        - times: [{startTime: "09:00", endTime: "17:00"}]
+`
+	policy = strings.Replace(policy, "      after: 0m\n", "      after: 0m\n      activeTimeIntervals: [business-hours]\n", 1)
+	set, file := mtLoad(t, mtStandard+"---\n"+policy)
+	if _, problems := set.Resolve(); len(problems) > 0 {
+		t.Fatalf("Resolve: %v", problems)
+	}
+	if !slices.ContainsFunc(set.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, file+": ServiceStandard shop/checkout: ") && strings.Contains(w, "UTC")
+	}) {
+		t.Errorf("no UTC warning naming file and standard: %v", set.Warnings)
+	}
+}
