@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,29 @@ func TestContractLabels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestHourlyTotalsCountEvents: compliance measures windows from the hourly totals, so they
+// must equal the events that happened. 10 req/s with 2% errors is 36,000 events and 720 errors
+// an hour; a recording evaluated on the hour sees exactly the hour before it.
+func TestHourlyTotalsCountEvents(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, ratioStandard)
+	tl := simulate(t, []*render.Standard{std}, ratioTraffic(constant(0.02)), 3*time.Hour, time.Minute)
+	sel := `{namespace="shop",service_standard="checkout",objective="availability"}`
+	for series, want := range map[string]float64{render.SeriesEventsHourly: 36_000, render.SeriesErrorsHourly: 720} {
+		v := tl.query(series+sel, 3*time.Hour)
+		if len(v) != 1 {
+			t.Fatalf("%s: want one series, got %v", series, v)
+		}
+		if got := v[0].F; math.Abs(got-want) > want*1e-9 {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	// Summed over the window, the totals give the occurrence-based ratio (2%) exactly.
+	v := tl.query(`sum_over_time(`+render.SeriesErrorsHourly+sel+`[2h]) / sum_over_time(`+render.SeriesEventsHourly+sel+`[2h])`, 3*time.Hour)
+	if len(v) != 1 || math.Abs(v[0].F-0.02) > 1e-12 {
+		t.Errorf("window error ratio from hourly totals = %v, want 0.02", v)
 	}
 }

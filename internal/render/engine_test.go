@@ -39,6 +39,8 @@ type timeline struct {
 	firing []map[string]bool
 	annot  map[string]map[string]string // last annotations seen per alert key
 	errors []string
+	// query evaluates a PromQL expression at a moment of the simulation.
+	query func(expr string, at time.Duration) promql.Vector
 }
 
 // alertKey names an alert by what distinguishes its rules: objective and window pair, or tier.
@@ -134,6 +136,21 @@ func simulate(t *testing.T, standards []*render.Standard, in []series, d, step t
 
 	start := time.Unix(1_700_000_000, 0).UTC().Truncate(time.Hour)
 	tl := &timeline{step: step, annot: map[string]map[string]string{}}
+	tl.query = func(expr string, at time.Duration) promql.Vector {
+		q, err := engine.NewInstantQuery(ctx, db, nil, expr, start.Add(at))
+		if err != nil {
+			t.Fatalf("query %s: %v", expr, err)
+		}
+		res := q.Exec(ctx)
+		if res.Err != nil {
+			t.Fatalf("query %s: %v", expr, res.Err)
+		}
+		v, err := res.Vector()
+		if err != nil {
+			t.Fatalf("query %s: %v", expr, err)
+		}
+		return v
+	}
 	counters := make([]float64, len(in))
 	const scrape = time.Minute
 	var scraped time.Duration = -scrape

@@ -19,6 +19,10 @@ const (
 	SeriesErrors = "pledge:objective_errors:rate5m"
 	// SeriesEvents is the recorded rate of all events per second over 5m.
 	SeriesEvents = "pledge:objective_events:rate5m"
+	// SeriesErrorsHourly is the number of bad events in the last hour, recorded hourly.
+	SeriesErrorsHourly = "pledge:objective_errors:increase1h"
+	// SeriesEventsHourly is the number of all events in the last hour, recorded hourly.
+	SeriesEventsHourly = "pledge:objective_events:increase1h"
 	// AlertBurnRate is the multi-window burn-rate alert (one rule per window pair).
 	AlertBurnRate = "PledgeErrorBudgetBurn"
 	// AlertEscalation is the escalation-tier alert (one rule per tier).

@@ -38,6 +38,10 @@ func (s *Standard) PrometheusRule() *monitoringv1.PrometheusRule {
 	}
 	for _, g := range s.RuleGroups() {
 		rg := monitoringv1.RuleGroup{Name: g.Name}
+		if g.Interval > 0 {
+			d := monitoringv1.Duration(promDuration(g.Interval))
+			rg.Interval = &d
+		}
 		for _, r := range g.Rules {
 			mr := monitoringv1.Rule{Record: r.Record, Alert: r.Alert, Expr: intstr.FromString(r.Expr), Labels: r.Labels, Annotations: r.Annotations}
 			if r.For > 0 {

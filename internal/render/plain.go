@@ -19,8 +19,9 @@ type plainRuleFile struct {
 }
 
 type plainGroup struct {
-	Name  string      `yaml:"name"`
-	Rules []plainRule `yaml:"rules"`
+	Name     string      `yaml:"name"`
+	Interval string      `yaml:"interval,omitempty"`
+	Rules    []plainRule `yaml:"rules"`
 }
 
 type plainRule struct {
@@ -38,6 +39,9 @@ func RulesFile(standards []*Standard) ([]byte, error) {
 	for _, s := range standards {
 		for _, g := range s.RuleGroups() {
 			pg := plainGroup{Name: g.Name}
+			if g.Interval > 0 {
+				pg.Interval = promDuration(g.Interval)
+			}
 			for _, r := range g.Rules {
 				pr := plainRule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
 				if r.For > 0 {

@@ -11,8 +11,10 @@ import (
 // RuleGroup is a Prometheus rule group in a neutral form, converted to both the
 // PrometheusRule and the plain rule-file format.
 type RuleGroup struct {
-	Name  string
-	Rules []Rule
+	Name string
+	// Interval overrides the global evaluation interval when set.
+	Interval time.Duration
+	Rules    []Rule
 }
 
 // Rule is a recording or alerting rule.
@@ -69,15 +71,31 @@ func (s *Standard) burnCondition(o *Objective, w Window) string {
 	return expr
 }
 
-// RuleGroups renders one rule group per standard: two recording rules per objective, one
-// burn-rate alert per enabled window pair, one escalation alert per tier.
+// HourlyInterval is the evaluation interval of the hourly totals group.
+const HourlyInterval = time.Hour
+
+// hourlyTotal sums a recorded 5m rate over the last hour into a count of events: the rates at
+// the twelve 5m-aligned instants of the hour tile it exactly.
+func hourlyTotal(series, sel string) string {
+	return fmt.Sprintf("sum_over_time(%s%s[1h:5m]) * 300", series, sel)
+}
+
+// RuleGroups renders two rule groups per standard. The first, at the global interval, holds
+// two recording rules per objective, one burn-rate alert per enabled window pair and one
+// escalation alert per tier. The second, evaluated hourly, records each objective's hourly
+// totals, from which compliance measures whole windows cheaply (720 samples for 30 days).
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
+	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
 		g.Rules = append(g.Rules,
 			Rule{Record: SeriesErrors, Expr: o.ErrorsExpr, Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEvents, Expr: o.EventsExpr, Labels: s.seriesLabels(o)},
+		)
+		hourly.Rules = append(hourly.Rules,
+			Rule{Record: SeriesErrorsHourly, Expr: hourlyTotal(SeriesErrors, s.selector(o)), Labels: s.seriesLabels(o)},
+			Rule{Record: SeriesEventsHourly, Expr: hourlyTotal(SeriesEvents, s.selector(o)), Labels: s.seriesLabels(o)},
 		)
 		if s.AlertsDisabled {
 			continue
@@ -115,7 +133,7 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			})
 		}
 	}
-	return []RuleGroup{g}
+	return []RuleGroup{g, hourly}
 }
 
 func (s *Standard) alertLabels(o *Objective) map[string]string {
