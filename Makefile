@@ -47,8 +47,8 @@ monitoring-crds: controller-gen ## Generate the prometheus-operator CRDs (pinned
 	@BIN="$(BIN)" hack/monitoring-crds.sh
 
 .PHONY: test
-test: promtool amtool envtest-bins monitoring-crds ## Run all tests: unit, engine, promtool/amtool, envtest controller suites, fuzz seeds.
-	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) \
+test: promtool amtool prometheus alertmanager envtest-bins monitoring-crds ## Run all tests: unit, engine, promtool/amtool, envtest controller suites, fuzz seeds.
+	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) PROMETHEUS=$(PROMETHEUS) ALERTMANAGER=$(ALERTMANAGER) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) \
 		MONITORING_CRDS=$(BIN)/crds/monitoring.coreos.com go test ./... $(GO_TEST_FLAGS)
 
 .PHONY: test-update-golden
@@ -56,8 +56,9 @@ test-update-golden: ## Rewrite the golden files from the current renderer.
 	go test ./internal/render/ -run TestGolden -update
 
 .PHONY: bench
-bench: ## Run the render benchmarks (see docs/benchmarks.md).
-	go test ./internal/render/ -run '^$$' -bench . -benchmem
+bench: ## Run the render and controller (1,000 standards, envtest) benchmarks (see docs/benchmarks.md).
+	BIN="$(BIN)" hack/bench-render.sh
+	BIN="$(BIN)" hack/bench-controller.sh
 
 .PHONY: fuzz
 fuzz: ## Fuzz decode+validate+render for FUZZTIME (default 60s).

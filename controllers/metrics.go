@@ -17,6 +17,9 @@ type Metrics struct {
 	ready     map[types.NamespacedName]string // Ready status per standard
 	standards *prometheus.GaugeVec
 	writes    prometheus.Counter
+	// Queries counts Prometheus queries by result; hand it to compliance.NewPrometheusQuerier.
+	Queries    *prometheus.CounterVec
+	objectives *prometheus.GaugeVec
 }
 
 // NewMetrics registers the pledge_ series with reg (controller-runtime's registry when nil).
@@ -35,10 +38,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Writes (applies and deletes) of generated PrometheusRules and AlertmanagerConfigs.",
 		}),
 	}
+	m.Queries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pledge_prometheus_queries_total",
+		Help: "Queries sent to Prometheus by the compliance poller, by result.",
+	}, []string{"result"})
+	m.objectives = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "pledge_objectives",
+		Help: "Objectives by state at the last compliance poll.",
+	}, []string{"state"})
 	for _, s := range []string{"True", "False", "Unknown"} {
 		m.standards.WithLabelValues(s)
 	}
-	reg.MustRegister(m.standards, m.writes)
+	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives)
 	return m
 }
 
@@ -87,4 +98,14 @@ func (m *Metrics) Wrote(wrote bool) {
 // StandardsGauge is the pledge_servicestandards series for one Ready status.
 func (m *Metrics) StandardsGauge(ready string) prometheus.Gauge {
 	return m.standards.WithLabelValues(ready)
+}
+
+// Objectives records how many objectives are in each state.
+func (m *Metrics) Objectives(states map[pledgev1.ObjectiveState]int) {
+	if m == nil {
+		return
+	}
+	for _, s := range []pledgev1.ObjectiveState{pledgev1.StateMet, pledgev1.StateAtRisk, pledgev1.StateBreached, pledgev1.StateNoData} {
+		m.objectives.WithLabelValues(string(s)).Set(float64(states[s]))
+	}
 }

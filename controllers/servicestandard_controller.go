@@ -66,7 +66,9 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if semanticEqual(before.Status, std.Status) {
 			return
 		}
-		if err := r.Status().Patch(ctx, std, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+		// Optimistic locking: the compliance runner writes other parts of the status, and a merge
+		// patch replaces the conditions list whole; a conflict is retried on fresh data.
+		if err := r.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
 			retErr = errors.Join(retErr, fmt.Errorf("writing status: %w", err))
 		}
 	}()

@@ -14,6 +14,8 @@ type Options struct {
 	CRDRetryInterval time.Duration
 	// Metrics records the pledge_ series; NewMetrics(nil) when nil.
 	Metrics *Metrics
+	// Compliance measures standards against Prometheus; nil disables it.
+	Compliance *ComplianceRunner
 }
 
 // Setup registers every Pledge controller with the manager.
@@ -30,5 +32,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}
-	return (&EscalationPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+	if err := (&EscalationPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if c := o.Compliance; c != nil {
+		c.Client, c.Metrics = mgr.GetClient(), o.Metrics
+		if c.Recorder == nil {
+			c.Recorder = mgr.GetEventRecorder("pledge-compliance")
+		}
+		if c.Interval <= 0 {
+			c.Interval = time.Minute
+		}
+		if c.MaxAge <= 0 {
+			c.MaxAge = 10 * c.Interval
+		}
+		return mgr.Add(c)
+	}
+	return nil
 }

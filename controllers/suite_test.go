@@ -40,6 +40,7 @@ var (
 	k8sClient client.Client
 	metrics   *controllers.Metrics
 	cancel    context.CancelFunc
+	suiteMgr  ctrl.Manager
 )
 
 func TestControllers(t *testing.T) {
@@ -69,6 +70,11 @@ func init() {
 
 // startManager runs the Pledge controllers against cfg until the returned cancel is called.
 func startManager(cfg *rest.Config, m *controllers.Metrics) context.CancelFunc {
+	cancel, _ := startManagerWith(cfg, m)
+	return cancel
+}
+
+func startManagerWith(cfg *rest.Config, m *controllers.Metrics) (context.CancelFunc, ctrl.Manager) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -83,7 +89,7 @@ func startManager(cfg *rest.Config, m *controllers.Metrics) context.CancelFunc {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
-	return cancel
+	return cancel, mgr
 }
 
 var _ = BeforeSuite(func() {
@@ -100,7 +106,7 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 	metrics = controllers.NewMetrics(prometheus.NewRegistry())
-	cancel = startManager(cfg, metrics)
+	cancel, suiteMgr = startManagerWith(cfg, metrics)
 })
 
 var _ = AfterSuite(func() {

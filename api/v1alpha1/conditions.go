@@ -26,6 +26,8 @@ const (
 	ReasonAllObjectivesMet = "AllObjectivesMet"
 	// ReasonObjectivesNotMet: at least one objective misses its target.
 	ReasonObjectivesNotMet = "ObjectivesNotMet"
+	// ReasonNoData: no objective has events to measure yet.
+	ReasonNoData = "NoData"
 	// ReasonPrometheusUnavailable: the standing could not be measured.
 	ReasonPrometheusUnavailable = "PrometheusUnavailable"
 	// ReasonBudgetAtRisk: an objective's budget burns fast or runs low.

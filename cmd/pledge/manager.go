@@ -20,6 +20,7 @@ import (
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
+	"github.com/pledge-dev/pledge/internal/compliance"
 )
 
 // newScheme holds every kind the manager reads or writes.
@@ -39,6 +40,12 @@ type managerOptions struct {
 	leaderElect      bool
 	namespaces       []string
 	crdRetryInterval time.Duration
+	prometheus       compliance.PrometheusOptions
+	headers          []string
+	pollInterval     time.Duration
+	statusMaxAge     time.Duration
+	atRiskBudget     float64
+	periods          int
 	zap              zap.Options
 }
 
@@ -58,6 +65,15 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles (run several for HA)")
 	f.StringSliceVar(&o.namespaces, "namespaces", nil, "namespaces to watch (comma-separated; default: all)")
 	f.DurationVar(&o.crdRetryInterval, "crd-retry-interval", 30*time.Second, "how often to retry while the prometheus-operator CRDs are missing")
+	f.StringVar(&o.prometheus.URL, "prometheus-url", "", "query API of Prometheus, Thanos Querier or Mimir for compliance status (empty: no compliance status)")
+	f.StringVar(&o.prometheus.BearerTokenFile, "prometheus-bearer-token-file", "", "file holding a bearer token for the query API (re-read on every request)")
+	f.StringVar(&o.prometheus.CAFile, "prometheus-ca-file", "", "CA certificate to verify the query API's TLS certificate")
+	f.DurationVar(&o.prometheus.Timeout, "prometheus-timeout", 30*time.Second, "timeout of one query")
+	f.StringArrayVar(&o.headers, "prometheus-header", nil, "header for every query, NAME=VALUE (e.g. X-Scope-OrgID=tenant for Mimir); repeatable")
+	f.DurationVar(&o.pollInterval, "poll-interval", time.Minute, "how often every standard is measured")
+	f.DurationVar(&o.statusMaxAge, "status-max-age", 10*time.Minute, "an unchanged standing is rewritten (new lastEvaluated) once it is this old")
+	f.Float64Var(&o.atRiskBudget, "at-risk-budget", 25, "an objective is AtRisk when less than this percentage of its error budget is left")
+	f.IntVar(&o.periods, "periods", 3, "closed calendar periods kept in status.periods")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -87,7 +103,28 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := controllers.Setup(cmd.Context(), mgr, controllers.Options{CRDRetryInterval: o.crdRetryInterval}); err != nil {
+	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil)}
+	if o.prometheus.URL != "" {
+		o.prometheus.Headers = map[string]string{}
+		for _, h := range o.headers {
+			name, value, ok := strings.Cut(h, "=")
+			if !ok {
+				return fmt.Errorf("--prometheus-header %q: want NAME=VALUE", h)
+			}
+			o.prometheus.Headers[name] = value
+		}
+		q, err := compliance.NewPrometheusQuerier(o.prometheus, copts.Metrics.Queries)
+		if err != nil {
+			return err
+		}
+		copts.Compliance = &controllers.ComplianceRunner{
+			Querier: q, Interval: o.pollInterval, MaxAge: o.statusMaxAge,
+			Options: compliance.Options{AtRiskBudget: o.atRiskBudget, Periods: o.periods},
+		}
+	} else {
+		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status")
+	}
+	if err := controllers.Setup(cmd.Context(), mgr, copts); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -40,9 +40,12 @@ func (s *Standard) selector(o *Objective) string {
 		LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), LabelObjective, strconv.Quote(o.Name))
 }
 
-// errorRatio is the share of bad events over window w, built from the recorded 5m rates.
-// A sum over w-5m of 5m rates covers exactly w of raw samples, so the ratio is occurrence
-// based (bad events ÷ all events) rather than an average of ratios.
+// ErrorRatioExpr is the share of bad events over window w, built from the recorded 5m rates,
+// for the objectives that sel selects ("" for all). A sum over w-5m of 5m rates covers exactly
+// w of raw samples, so the ratio is occurrence based (bad events ÷ all events) rather than an
+// average of ratios.
+func ErrorRatioExpr(sel string, w time.Duration) string { return errorRatio(sel, w) }
+
 func errorRatio(sel string, w time.Duration) string {
 	if w == baseWindow {
 		return fmt.Sprintf("%s%s / %s%s", SeriesErrors, sel, SeriesEvents, sel)

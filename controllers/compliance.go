@@ -1,0 +1,198 @@
+package controllers
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/internal/render"
+)
+
+// ComplianceRunner measures every standard against Prometheus once per interval and writes the
+// standing on its status: a fixed number of queries per poll, whatever the number of standards.
+type ComplianceRunner struct {
+	Client   client.Client
+	Querier  compliance.Querier
+	Interval time.Duration
+	Options  compliance.Options
+	// MaxAge: an unchanged standing is rewritten (with a new lastEvaluated) once it is older.
+	MaxAge   time.Duration
+	Recorder recorder.EventRecorder
+	Metrics  *Metrics
+	// Now returns the current time (time.Now when nil).
+	Now func() time.Time
+}
+
+// Start polls until the context ends. Only the leader measures.
+func (c *ComplianceRunner) Start(ctx context.Context) error {
+	log := logf.FromContext(ctx).WithName("compliance")
+	t := time.NewTicker(c.Interval)
+	defer t.Stop()
+	for {
+		if err := c.Poll(ctx); err != nil {
+			log.Error(err, "Measuring compliance")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// NeedLeaderElection makes only the leader poll.
+func (c *ComplianceRunner) NeedLeaderElection() bool { return true }
+
+func (c *ComplianceRunner) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Poll measures all standards once and writes what changed.
+func (c *ComplianceRunner) Poll(ctx context.Context) error {
+	var list pledgev1.ServiceStandardList
+	if err := c.Client.List(ctx, &list); err != nil {
+		return err
+	}
+	var measured []compliance.Standard
+	stds := map[string]*pledgev1.ServiceStandard{}
+	for i := range list.Items {
+		std := &list.Items[i]
+		s, ok := c.describe(ctx, std)
+		if !ok {
+			continue
+		}
+		measured = append(measured, s)
+		stds[std.Namespace+"/"+std.Name] = std
+	}
+	now := c.now().Truncate(time.Second)
+	results, err := compliance.Evaluate(ctx, c.Querier, now, measured, c.Options)
+	if err != nil {
+		unavailable := metav1.Condition{Type: pledgev1.ConditionCompliant, Status: metav1.ConditionUnknown,
+			Reason: pledgev1.ReasonPrometheusUnavailable, Message: truncate(err.Error(), 1024)}
+		for _, std := range stds {
+			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.setCompliant(s, unavailable) })
+		}
+		return err
+	}
+	states := map[pledgev1.ObjectiveState]int{}
+	for key, std := range stds {
+		res := results[key]
+		for _, o := range res.Objectives {
+			states[o.State]++
+		}
+		c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.apply(s, res, now) })
+	}
+	c.Metrics.Objectives(states)
+	return nil
+}
+
+// describe resolves a standard for measurement; invalid standards are not measured.
+func (c *ComplianceRunner) describe(ctx context.Context, std *pledgev1.ServiceStandard) (compliance.Standard, bool) {
+	var policy *pledgev1.EscalationPolicy
+	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
+		policy = &pledgev1.EscalationPolicy{}
+		if err := c.Client.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy); err != nil {
+			policy = nil
+		}
+	}
+	resolved, errs := render.Resolve(std, policy)
+	for _, e := range errs {
+		// A missing or broken policy does not change what is measured.
+		if e.Field != "spec.escalation.policyRef.name" {
+			return compliance.Standard{}, false
+		}
+	}
+	s, err := compliance.FromResolved(resolved)
+	if err != nil {
+		return s, false
+	}
+	s.KnownPeriods = std.Status.Periods
+	return s, true
+}
+
+// apply puts a measurement on the status. An unchanged objective keeps its lastEvaluated until
+// it is older than MaxAge, so that unchanged standings are not rewritten every poll.
+func (c *ComplianceRunner) apply(std *pledgev1.ServiceStandard, res compliance.Result, now time.Time) {
+	old := map[string]pledgev1.ObjectiveStatus{}
+	for _, o := range std.Status.Objectives {
+		old[o.Name] = o
+	}
+	for i, o := range res.Objectives {
+		prev, ok := old[o.Name]
+		if ok && prev.LastEvaluated != nil && now.Sub(prev.LastEvaluated.Time) < c.MaxAge {
+			same := o
+			same.LastEvaluated = prev.LastEvaluated
+			if semanticEqual(prev, same) {
+				res.Objectives[i] = prev
+			}
+		}
+		c.event(std, prev.State, res.Objectives[i])
+	}
+	std.Status.Objectives = res.Objectives
+	std.Status.Score = res.Score
+	std.Status.ErrorBudgetRemaining = res.MinBudget
+	std.Status.Periods = res.Periods
+	status, reason, msg := compliance.Compliant(res.Objectives)
+	c.setCompliant(std, metav1.Condition{Type: pledgev1.ConditionCompliant, Status: status, Reason: reason, Message: msg})
+}
+
+// event records an objective's state transition.
+func (c *ComplianceRunner) event(std *pledgev1.ServiceStandard, from pledgev1.ObjectiveState, to pledgev1.ObjectiveStatus) {
+	if c.Recorder == nil || from == to.State {
+		return
+	}
+	switch {
+	case to.State == pledgev1.StateBreached:
+		c.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonObjectiveBreached, "Measure",
+			"Objective %s breached: attainment %s%% against %s%%, budget %s%%", to.Name, to.Attainment, to.Target, to.ErrorBudgetRemaining)
+	case to.State == pledgev1.StateAtRisk:
+		c.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonBudgetAtRisk, "Measure",
+			"Objective %s at risk: budget %s%% left, attainment %s%%", to.Name, to.ErrorBudgetRemaining, to.Attainment)
+	case to.State == pledgev1.StateMet && (from == pledgev1.StateBreached || from == pledgev1.StateAtRisk):
+		c.Recorder.Eventf(std, nil, corev1.EventTypeNormal, pledgev1.ReasonObjectiveRecovered, "Measure",
+			"Objective %s met again: attainment %s%%, budget %s%% left", to.Name, to.Attainment, to.ErrorBudgetRemaining)
+	}
+}
+
+func (c *ComplianceRunner) setCompliant(std *pledgev1.ServiceStandard, cond metav1.Condition) {
+	cond.ObservedGeneration = std.Generation
+	setCondition(&std.Status.Conditions, cond)
+}
+
+// write applies change to the standard's status and patches it if anything changed, with
+// optimistic locking: on a conflict it reads the standard again and retries.
+func (c *ComplianceRunner) write(ctx context.Context, std *pledgev1.ServiceStandard, change func(*pledgev1.ServiceStandard)) {
+	log := logf.FromContext(ctx).WithName("compliance")
+	for attempt := 0; attempt < 3; attempt++ {
+		before := std.DeepCopy()
+		change(std)
+		if semanticEqual(before.Status, std.Status) {
+			return
+		}
+		err := c.Client.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if err == nil || apierrors.IsNotFound(err) {
+			return
+		}
+		if !apierrors.IsConflict(err) {
+			log.Error(err, "Writing compliance status", "standard", client.ObjectKeyFromObject(std))
+			return
+		}
+		fresh := &pledgev1.ServiceStandard{}
+		if err := c.Client.Get(ctx, client.ObjectKeyFromObject(std), fresh); err != nil {
+			return
+		}
+		*std = *fresh
+	}
+}

@@ -1,0 +1,133 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/controllers"
+	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/test/procs"
+)
+
+// history is OpenMetrics for the hourly totals and 5m rates of objectives of the sample
+// standard in namespace ns: 30 days ending at at, each objective at its error share.
+func history(ns string, at time.Time, shares map[string]float64) string {
+	var b strings.Builder
+	for _, series := range []struct {
+		name   string
+		step   time.Duration
+		from   time.Time
+		value  float64 // events in one step, or per second for rates
+		errors bool
+	}{
+		{"pledge:objective_errors:increase1h", time.Hour, at.Add(-30 * 24 * time.Hour), 36_000, true},
+		{"pledge:objective_events:increase1h", time.Hour, at.Add(-30 * 24 * time.Hour), 36_000, false},
+		{"pledge:objective_errors:rate5m", time.Minute, at.Add(-7 * time.Hour), 10, true},
+		{"pledge:objective_events:rate5m", time.Minute, at.Add(-7 * time.Hour), 10, false},
+	} {
+		fmt.Fprintf(&b, "# TYPE %s gauge\n", series.name)
+		for objective, share := range shares {
+			v := series.value
+			if series.errors {
+				v *= share
+			}
+			for t := series.from.Add(series.step); !t.After(at); t = t.Add(series.step) {
+				fmt.Fprintf(&b, "%s{namespace=%q,service_standard=\"checkout\",service=\"checkout\",objective=%q} %g %d\n",
+					series.name, ns, objective, v, t.Unix())
+			}
+		}
+	}
+	return b.String()
+}
+
+var _ = Describe("Compliance status against a real Prometheus", func() {
+	It("writes the standing and events, and reports Prometheus going away and coming back", func() {
+		ctx := context.Background()
+		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
+		ns := newNamespace(ctx)
+		dir := GinkgoT().TempDir()
+		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+			"availability":  0.0008, // 80% of a 0.1% budget spent: AtRisk
+			"response-time": 0.001,  // a tenth of a 1% budget: Met
+		}))
+		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+
+		std, policy := sample(ns)
+		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
+		Expect(k8sClient.Create(ctx, std)).To(Succeed())
+		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+
+		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		runner := &controllers.ComplianceRunner{
+			Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
+			Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
+			Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
+			Now:      func() time.Time { return at },
+		}
+		Expect(runner.Poll(ctx)).To(Succeed())
+
+		st := getStandard(ctx, ns, "checkout").Status
+		byName := map[string]pledgev1.ObjectiveStatus{}
+		for _, o := range st.Objectives {
+			byName[o.Name] = o
+		}
+		Expect(byName["availability"]).To(And(
+			HaveField("State", pledgev1.StateAtRisk), HaveField("Attainment", "99.920"),
+			HaveField("ErrorBudgetRemaining", "20.0"), HaveField("Target", "99.9"), HaveField("WindowCoverage", "100.0")))
+		Expect(byName["response-time"]).To(And(HaveField("State", pledgev1.StateMet), HaveField("Attainment", "99.900"), HaveField("ErrorBudgetRemaining", "90.0")))
+		Expect(byName["incident-resolution-p1"].State).To(Equal(pledgev1.StateNoData))
+		Expect(st.Objectives).To(HaveLen(5))
+		// Weights 3 (availability) and 2 (response-time); objectives without data are not weighed.
+		Expect(st.Score).To(Equal(fmt.Sprintf("%.2f", (3*99.92+2*99.9)/5)))
+		Expect(st.ErrorBudgetRemaining).To(Equal("20.0"))
+		compliant := meta.FindStatusCondition(st.Conditions, pledgev1.ConditionCompliant)
+		Expect(compliant).NotTo(BeNil())
+		Expect(compliant.Status).To(BeEquivalentTo("True"))
+		Expect(compliant.Message).To(ContainSubstring("at risk: availability"))
+		Expect(meta.FindStatusCondition(st.Conditions, pledgev1.ConditionReady).Status).To(BeEquivalentTo("True"), "the Ready condition must survive")
+
+		Eventually(func() []string {
+			var list eventsv1.EventList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range list.Items {
+				if e.Reason == pledgev1.ReasonBudgetAtRisk {
+					notes = append(notes, e.Note)
+				}
+			}
+			return notes
+		}, timeout, interval).Should(ContainElement(ContainSubstring("Objective availability at risk: budget 20.0% left")))
+
+		// Unchanged standing: no write.
+		rv := getStandard(ctx, ns, "checkout").ResourceVersion
+		Expect(runner.Poll(ctx)).To(Succeed())
+		Expect(getStandard(ctx, ns, "checkout").ResourceVersion).To(Equal(rv))
+
+		// Prometheus down: Compliant is Unknown with the error; rules stay Ready.
+		prom.Stop()
+		Expect(runner.Poll(ctx)).To(HaveOccurred())
+		std2 := getStandard(ctx, ns, "checkout")
+		c := meta.FindStatusCondition(std2.Status.Conditions, pledgev1.ConditionCompliant)
+		Expect(c.Status).To(BeEquivalentTo("Unknown"))
+		Expect(c.Reason).To(Equal(pledgev1.ReasonPrometheusUnavailable))
+		Expect(c.Message).To(ContainSubstring("connection refused"))
+		Expect(meta.FindStatusCondition(std2.Status.Conditions, pledgev1.ConditionReady).Status).To(BeEquivalentTo("True"))
+
+		// Back up: the next poll restores the standing.
+		prom.Restart()
+		Expect(runner.Poll(ctx)).To(Succeed())
+		c = meta.FindStatusCondition(getStandard(ctx, ns, "checkout").Status.Conditions, pledgev1.ConditionCompliant)
+		Expect(c.Status).To(BeEquivalentTo("True"))
+		Expect(c.Reason).To(Equal(pledgev1.ReasonAllObjectivesMet))
+	})
+})
