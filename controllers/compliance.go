@@ -20,7 +20,10 @@ import (
 // ComplianceRunner measures every standard against Prometheus once per interval and writes the
 // standing on its status: a fixed number of queries per poll, whatever the number of standards.
 type ComplianceRunner struct {
-	Client   client.Client
+	Client client.Client
+	// Reader reads fresh objects after a write conflict (the API server, not the cache);
+	// Client when nil.
+	Reader   client.Reader
 	Querier  compliance.Querier
 	Interval time.Duration
 	Options  compliance.Options
@@ -189,8 +192,12 @@ func (c *ComplianceRunner) write(ctx context.Context, std *pledgev1.ServiceStand
 			log.Error(err, "Writing compliance status", "standard", client.ObjectKeyFromObject(std))
 			return
 		}
+		reader := c.Reader
+		if reader == nil {
+			reader = c.Client
+		}
 		fresh := &pledgev1.ServiceStandard{}
-		if err := c.Client.Get(ctx, client.ObjectKeyFromObject(std), fresh); err != nil {
+		if err := reader.Get(ctx, client.ObjectKeyFromObject(std), fresh); err != nil {
 			return
 		}
 		*std = *fresh

@@ -36,7 +36,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	if c := o.Compliance; c != nil {
-		c.Client, c.Metrics = mgr.GetClient(), o.Metrics
+		c.Client, c.Reader, c.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics
 		if c.Recorder == nil {
 			c.Recorder = mgr.GetEventRecorder("pledge-compliance")
 		}
