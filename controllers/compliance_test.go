@@ -53,18 +53,13 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 	It("writes the standing and events, and reports Prometheus going away and coming back", func() {
 		ctx := context.Background()
 		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
-		ns := newNamespace(ctx)
+		ns := applySample(ctx)
 		dir := GinkgoT().TempDir()
 		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
 			"availability":  0.0008, // 80% of a 0.1% budget spent: AtRisk
 			"response-time": 0.001,  // a tenth of a 1% budget: Met
 		}))
 		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
 
 		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
 		Expect(err).NotTo(HaveOccurred())

@@ -62,6 +62,16 @@ func sample(ns string) (*pledgev1.ServiceStandard, *pledgev1.EscalationPolicy) {
 	return std, policy
 }
 
+// applySample creates the canonical sample in a new namespace and waits until it is Ready.
+func applySample(ctx context.Context) string {
+	ns := newNamespace(ctx)
+	std, policy := sample(ns)
+	Expect(k8sClient.Create(ctx, policy)).To(Succeed())
+	Expect(k8sClient.Create(ctx, std)).To(Succeed())
+	Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+	return ns
+}
+
 func getStandard(ctx context.Context, ns, name string) *pledgev1.ServiceStandard {
 	std := &pledgev1.ServiceStandard{}
 	Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, std)).To(Succeed())
@@ -104,11 +114,7 @@ var _ = Describe("ServiceStandard controller", func() {
 	ctx := context.Background()
 
 	It("applies the canonical sample as a PrometheusRule and an AlertmanagerConfig it owns", func() {
-		ns := newNamespace(ctx)
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		ns := applySample(ctx)
 
 		pr, err := prometheusRule(ctx, ns, "checkout")
 		Expect(err).NotTo(HaveOccurred())
@@ -145,11 +151,7 @@ var _ = Describe("ServiceStandard controller", func() {
 	})
 
 	It("writes nothing when the generated objects would not change", func() {
-		ns := newNamespace(ctx)
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		ns := applySample(ctx)
 		pr, err := prometheusRule(ctx, ns, "checkout")
 		Expect(err).NotTo(HaveOccurred())
 
@@ -164,11 +166,7 @@ var _ = Describe("ServiceStandard controller", func() {
 	})
 
 	It("puts back a hand edit of a generated object", func() {
-		ns := newNamespace(ctx)
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		ns := applySample(ctx)
 
 		pr, err := prometheusRule(ctx, ns, "checkout")
 		Expect(err).NotTo(HaveOccurred())
@@ -206,11 +204,7 @@ var _ = Describe("ServiceStandard controller", func() {
 	})
 
 	It("reports a spec that passes the schema but not deeper validation, and keeps the last good objects", func() {
-		ns := newNamespace(ctx)
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		ns := applySample(ctx)
 		pr, err := prometheusRule(ctx, ns, "checkout")
 		Expect(err).NotTo(HaveOccurred())
 
@@ -253,11 +247,7 @@ var _ = Describe("ServiceStandard controller", func() {
 	})
 
 	It("removes the AlertmanagerConfig when the standard stops escalating", func() {
-		ns := newNamespace(ctx)
-		std, policy := sample(ns)
-		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
-		Expect(k8sClient.Create(ctx, std)).To(Succeed())
-		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		ns := applySample(ctx)
 		cur := getStandard(ctx, ns, "checkout")
 		cur.Spec.Escalation = nil
 		Expect(k8sClient.Update(ctx, cur)).To(Succeed())

@@ -81,6 +81,27 @@ func (a *admission) admit(t *testing.T, doc string) field.ErrorList {
 	return append(errs, celErrs...)
 }
 
+// mutation replaces one line of a sample; the error must name field and contain message.
+type mutation struct{ from, to, field, message string }
+
+// rejects checks that every mutation of sample is refused with the expected field and message.
+func (a *admission) rejects(t *testing.T, sample string, cases map[string]mutation) {
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(sample, tc.from) {
+				t.Fatalf("sample lacks %q", tc.from)
+			}
+			errs := a.admit(t, strings.Replace(sample, tc.from, tc.to, 1))
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Error(), tc.message) {
+					return
+				}
+			}
+			t.Errorf("want an error on %s containing %q, got: %v", tc.field, tc.message, errs)
+		})
+	}
+}
+
 func samples(t *testing.T) (standard, policy string) {
 	raw, err := os.ReadFile("../../config/samples/pledge_v1alpha1_checkout.yaml")
 	if err != nil {
@@ -97,7 +118,7 @@ func TestServiceStandardAdmission(t *testing.T) {
 		t.Fatalf("the canonical sample must be accepted as written: %v", errs.ToAggregate())
 	}
 	// Each case replaces one line of the sample; the error must name the field and say why.
-	cases := map[string]struct{ from, to, field, message string }{
+	cases := map[string]mutation{
 		"target 100":                       {`target: "99.9"`, `target: "100"`, "spec.objectives[0].target", "strictly between 0 and 100"},
 		"target 0":                         {`target: "99.9"`, `target: "0"`, "spec.objectives[0].target", "strictly between 0 and 100"},
 		"target not a number":              {`target: "99.9"`, `target: "high"`, "spec.objectives[0].target", "should match"},
@@ -119,20 +140,7 @@ func TestServiceStandardAdmission(t *testing.T) {
 			"spec.escalation", "increase strictly"},
 		"unknown severity": {"runbookURL: https://runbooks.example.com/checkout", "windows: [{name: x, severity: urgent}]", "spec.alerting.windows[0].severity", "Unsupported value"},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if !strings.Contains(sample, tc.from) {
-				t.Fatalf("sample lacks %q", tc.from)
-			}
-			errs := a.admit(t, strings.Replace(sample, tc.from, tc.to, 1))
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Error(), tc.message) {
-					return
-				}
-			}
-			t.Errorf("want an error on %s containing %q, got: %v", tc.field, tc.message, errs)
-		})
-	}
+	a.rejects(t, sample, cases)
 }
 
 func TestEscalationPolicyAdmission(t *testing.T) {
@@ -141,7 +149,7 @@ func TestEscalationPolicyAdmission(t *testing.T) {
 	if errs := a.admit(t, sample); len(errs) > 0 {
 		t.Fatalf("the canonical policy must be accepted as written: %v", errs.ToAggregate())
 	}
-	cases := map[string]struct{ from, to, field, message string }{
+	cases := map[string]mutation{
 		"delays not increasing": {"after: 30m", "after: 0m", "spec", "must be distinct"},
 		"delays decreasing":     {"after: 2h", "after: 10m", "spec", "increase strictly"},
 		"delay not a duration":  {"after: 30m", "after: 1d", "spec.tiers[1].after", "should match"},
@@ -152,18 +160,5 @@ func TestEscalationPolicyAdmission(t *testing.T) {
 			"        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]\n        - name: lead", "spec.tiers[1].receivers", "unique within the tier"},
 		"tier name": {"- name: team-lead", "- name: Team Lead", "spec.tiers[1].name", "should match"},
 	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if !strings.Contains(sample, tc.from) {
-				t.Fatalf("sample lacks %q", tc.from)
-			}
-			errs := a.admit(t, strings.Replace(sample, tc.from, tc.to, 1))
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Error(), tc.message) {
-					return
-				}
-			}
-			t.Errorf("want an error on %s containing %q, got: %v", tc.field, tc.message, errs)
-		})
-	}
+	a.rejects(t, sample, cases)
 }
