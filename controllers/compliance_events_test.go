@@ -1,0 +1,51 @@
+package controllers
+
+import (
+	"fmt"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+)
+
+// recordedEvents is a recorder that keeps the reasons of the events it is given.
+type recordedEvents struct{ reasons []string }
+
+func (r *recordedEvents) Eventf(_ runtime.Object, _ runtime.Object, eventtype, reason, _, note string, args ...any) {
+	r.reasons = append(r.reasons, eventtype+"/"+reason+": "+fmt.Sprintf(note, args...))
+}
+
+func (r *recordedEvents) AnnotatedEventf(regarding, related runtime.Object, _ map[string]string, eventtype, reason, action, note string, args ...any) {
+	r.Eventf(regarding, related, eventtype, reason, action, note, args...)
+}
+
+func TestComplianceEvents(t *testing.T) {
+	cases := map[string]struct {
+		from, to pledgev1.ObjectiveState
+		want     string // reason, or "" for no event
+	}{
+		"met to at risk":        {pledgev1.StateMet, pledgev1.StateAtRisk, "Warning/" + pledgev1.ReasonBudgetAtRisk},
+		"first measurement":     {"", pledgev1.StateAtRisk, "Warning/" + pledgev1.ReasonBudgetAtRisk},
+		"at risk to breached":   {pledgev1.StateAtRisk, pledgev1.StateBreached, "Warning/" + pledgev1.ReasonObjectiveBreached},
+		"breached to met":       {pledgev1.StateBreached, pledgev1.StateMet, "Normal/" + pledgev1.ReasonObjectiveRecovered},
+		"at risk to met":        {pledgev1.StateAtRisk, pledgev1.StateMet, "Normal/" + pledgev1.ReasonObjectiveRecovered},
+		"unchanged":             {pledgev1.StateBreached, pledgev1.StateBreached, ""},
+		"no data to met":        {pledgev1.StateNoData, pledgev1.StateMet, ""},
+		"first measurement met": {"", pledgev1.StateMet, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rec := &recordedEvents{}
+			c := &ComplianceRunner{Recorder: rec}
+			c.event(&pledgev1.ServiceStandard{}, tc.from, pledgev1.ObjectiveStatus{Name: "availability", State: tc.to,
+				Attainment: "99.5", Target: "99.9", ErrorBudgetRemaining: "-400.0"})
+			switch {
+			case tc.want == "" && len(rec.reasons) > 0:
+				t.Errorf("want no event, got %v", rec.reasons)
+			case tc.want != "" && (len(rec.reasons) != 1 || rec.reasons[0][:len(tc.want)] != tc.want):
+				t.Errorf("want one %s event, got %v", tc.want, rec.reasons)
+			}
+		})
+	}
+}
