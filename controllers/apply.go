@@ -2,8 +2,10 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -109,5 +111,18 @@ func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
 }
 
 func semanticEqual(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }
+
+// sameJSON reports whether a and b encode to the same JSON document, whatever the order of
+// keys inside embedded raw JSON: the API server returns AlertmanagerConfig child routes with
+// their keys sorted, while they are built in struct-field order.
+func sameJSON(a, b any) bool {
+	var da, db any
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil || json.Unmarshal(ja, &da) != nil || json.Unmarshal(jb, &db) != nil {
+		return false
+	}
+	return reflect.DeepEqual(da, db)
+}
 
 var errCRDsMissing = errors.New("prometheus-operator CRDs missing")

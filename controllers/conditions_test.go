@@ -3,6 +3,7 @@ package controllers
 import (
 	"testing"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -45,5 +46,17 @@ func TestTruncate(t *testing.T) {
 	}
 	if got := truncate("abc", 5); got != "abc" {
 		t.Errorf("truncate = %q", got)
+	}
+}
+
+func TestSameJSONIgnoresKeyOrderInRawJSON(t *testing.T) {
+	built := apiextensionsv1.JSON{Raw: []byte(`{"receiver":"r","matchers":[{"name":"a","value":"1"}],"continue":true}`)}
+	served := apiextensionsv1.JSON{Raw: []byte(`{"continue":true,"matchers":[{"name":"a","value":"1"}],"receiver":"r"}`)}
+	if !sameJSON(built, served) {
+		t.Error("the same route with keys in another order must compare equal")
+	}
+	changed := apiextensionsv1.JSON{Raw: []byte(`{"continue":false,"matchers":[{"name":"a","value":"1"}],"receiver":"r"}`)}
+	if sameJSON(built, changed) {
+		t.Error("a changed route must compare unequal")
 	}
 }

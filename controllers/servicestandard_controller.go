@@ -158,7 +158,7 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 	wrote, err := r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1.PrometheusRuleKind, desired: rule, current: &monitoringv1.PrometheusRule{},
 		same: func(c, d client.Object) bool {
-			return semanticEqual(c.(*monitoringv1.PrometheusRule).Spec, d.(*monitoringv1.PrometheusRule).Spec)
+			return sameJSON(c.(*monitoringv1.PrometheusRule).Spec, d.(*monitoringv1.PrometheusRule).Spec)
 		},
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 	wrote, err = r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1alpha1.AlertmanagerConfigKind, desired: amc, current: &monitoringv1alpha1.AlertmanagerConfig{},
 		same: func(c, d client.Object) bool {
-			return semanticEqual(c.(*monitoringv1alpha1.AlertmanagerConfig).Spec, d.(*monitoringv1alpha1.AlertmanagerConfig).Spec)
+			return sameJSON(c.(*monitoringv1alpha1.AlertmanagerConfig).Spec, d.(*monitoringv1alpha1.AlertmanagerConfig).Spec)
 		},
 	})
 	if err != nil {
