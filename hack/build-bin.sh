@@ -3,7 +3,7 @@
 #
 # Usage: hack/build-bin.sh NAME...
 #   NAME: prometheus promtool alertmanager amtool controller-gen staticcheck
-#         kube-apiserver etcd kubectl   (or "all")
+#         kube-apiserver etcd kubectl helm   (or "all")
 #
 # Each tool is pinned in its own module under hack/tools/<module>/go.mod, so
 # its dependencies never touch the operator's go.mod. A binary is rebuilt only
@@ -196,16 +196,21 @@ build_one() {
 			-ldflags "$(k8s_ldflags "$v")"
 		;;
 	kubectl) build_kubectl ;;
-	*) die "unknown tool '$1' (want: prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl all)" ;;
+	helm)
+		v="$(pinned_version helm helm.sh/helm/v4)"
+		go_build helm "$v" helm helm.sh/helm/v4/cmd/helm "$BIN/helm" "~3 min" \
+			-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitCommit=module-$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+		;;
+	*) die "unknown tool '$1' (want: prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm all)" ;;
 	esac
 }
 
-[[ $# -gt 0 ]] || die "usage: $0 NAME... (prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl all)"
+[[ $# -gt 0 ]] || die "usage: $0 NAME... (prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm all)"
 
 names=()
 for n in "$@"; do
 	if [[ "$n" == all ]]; then
-		names+=(controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl)
+		names+=(controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm)
 	else
 		names+=("$n")
 	fi

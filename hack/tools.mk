@@ -8,7 +8,7 @@
 #
 # Cold builds on two cores: controller-gen/staticcheck ~1 min each, promtool
 # and prometheus several minutes, alertmanager/amtool ~1-2 min, etcd ~1-2 min,
-# kube-apiserver ~14 min. Progress is printed on stderr.
+# kube-apiserver ~14 min, helm ~3 min. Progress is printed on stderr.
 
 TOOLS_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 BUILD_BIN := $(abspath $(TOOLS_MK_DIR))/build-bin.sh
@@ -21,12 +21,13 @@ ALERTMANAGER   = $(BIN)/alertmanager
 AMTOOL         = $(BIN)/amtool
 CONTROLLER_GEN = $(BIN)/controller-gen
 STATICCHECK    = $(BIN)/staticcheck
+HELM           = $(BIN)/helm
 # envtest binaries: kube-apiserver, etcd and kubectl.
 KUBEBUILDER_ASSETS = $(BIN)/k8s
 
-.PHONY: promtool prometheus alertmanager amtool controller-gen staticcheck envtest-bins tools
+.PHONY: promtool prometheus alertmanager amtool controller-gen staticcheck helm envtest-bins tools
 
-promtool prometheus alertmanager amtool controller-gen staticcheck:
+promtool prometheus alertmanager amtool controller-gen staticcheck helm:
 	@BIN="$(BIN)" "$(BUILD_BIN)" $@
 
 envtest-bins:
@@ -34,4 +35,4 @@ envtest-bins:
 
 # One script call, so the builds run one after another even under make -j.
 tools:
-	@BIN="$(BIN)" "$(BUILD_BIN)" controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl
+	@BIN="$(BIN)" "$(BUILD_BIN)" controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bench (second half): the controller at scale, docs/benchmarks.md.
+#
+# Builds the envtest binaries (kube-apiserver, etcd) and the prometheus-operator CRDs if needed,
+# then runs BenchmarkThousandStandards once: a real API server, the Pledge manager, and
+# PLEDGE_BENCH_STANDARDS (default 1000) copies of the sample standard. Prints the time until all
+# are Ready, the manager's API requests per standard, its heap and RSS, and the writes while
+# idle. The output is kept in bin/bench/controller.txt.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${BIN:-$ROOT/bin}"
+OUT="$BIN/bench"
+cd "$ROOT"
+mkdir -p "$OUT"
+
+make --no-print-directory envtest-bins monitoring-crds BIN="$BIN"
+
+export KUBEBUILDER_ASSETS="$BIN/k8s" MONITORING_CRDS="$BIN/crds/monitoring.coreos.com"
+export PLEDGE_BENCH_STANDARDS="${PLEDGE_BENCH_STANDARDS:-1000}"
+printf '==> machine: %s cores, %s; load average:%s\n' "$(nproc)" \
+	"$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" "$(uptime | sed 's/.*load average://')"
+printf '==> PLEDGE_BENCH_STANDARDS=%s go test ./controllers -run ^$ -bench BenchmarkThousandStandards -benchtime 1x -v\n' \
+	"$PLEDGE_BENCH_STANDARDS"
+# -v prints the request breakdown (b.Logf) in full; -timeout covers a slow, shared machine.
+go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x -v -timeout 30m |
+	tee "$OUT/controller.txt"
+printf '==> load average after the run:%s\n' "$(uptime | sed 's/.*load average://')"
