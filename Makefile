@@ -25,6 +25,7 @@ manifests: controller-gen ## Generate the CRDs and RBAC from the markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-receivers config/crd/bases/*.yaml
 	go run ./hack/crd-docs config/crd/bases > docs/reference/crds.md
+	hack/sync-chart.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -48,18 +49,20 @@ monitoring-crds: controller-gen ## Generate the prometheus-operator CRDs (pinned
 	@BIN="$(BIN)" hack/monitoring-crds.sh
 
 .PHONY: test
-test: promtool amtool prometheus alertmanager envtest-bins monitoring-crds ## Run all tests: unit, engine, promtool/amtool, envtest controller suites, fuzz seeds.
-	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) PROMETHEUS=$(PROMETHEUS) ALERTMANAGER=$(ALERTMANAGER) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) \
+test: promtool amtool prometheus alertmanager envtest-bins monitoring-crds helm ## Run all tests: unit, engine, real Prometheus/Alertmanager/API server suites, chart, fuzz seeds, the demo.
+	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) PROMETHEUS=$(PROMETHEUS) ALERTMANAGER=$(ALERTMANAGER) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) HELM=$(HELM) \
 		MONITORING_CRDS=$(BIN)/crds/monitoring.coreos.com go test ./... $(GO_TEST_FLAGS)
+	@$(MAKE) --no-print-directory demo-test
 
 .PHONY: test-update-golden
 test-update-golden: ## Rewrite the golden files from the current renderer.
 	go test ./internal/render/ -run TestGolden -update
 
 .PHONY: bench
-bench: ## Run the render and controller (1,000 standards, envtest) benchmarks (see docs/benchmarks.md).
+bench: ## Run the render, controller (1,000 standards) and compliance (10,000 objectives) benchmarks.
 	BIN="$(BIN)" hack/bench-render.sh
 	BIN="$(BIN)" hack/bench-controller.sh
+	BIN="$(BIN)" hack/bench-compliance.sh
 
 .PHONY: fuzz
 fuzz: ## Fuzz decode+validate+render for FUZZTIME (default 60s).
@@ -80,8 +83,18 @@ docker-build: ## Build the container image (needs a Docker engine).
 	docker build --build-arg VERSION=$(VERSION) -t $(IMG) .
 
 .PHONY: demo
-demo: build promtool amtool ## Render the sample standard and check it with the real promtool and amtool.
-	hack/demo.sh
+demo: ## Run Pledge locally on loopback (API server, Prometheus, Alertmanager, operator) and show live status.
+	@$(MAKE) --no-print-directory -j1 build promtool prometheus alertmanager amtool envtest-bins monitoring-crds
+	@BIN="$(BIN)" hack/demo.sh
+
+.PHONY: demo-down
+demo-down: ## Stop the demo and every process it started.
+	@BIN="$(BIN)" hack/demo-down.sh
+
+.PHONY: demo-test
+demo-test: ## Run the demo non-interactively, check the standing it shows, stop it and check nothing is left.
+	@$(MAKE) --no-print-directory -j1 build promtool prometheus alertmanager amtool envtest-bins monitoring-crds
+	@BIN="$(BIN)" hack/demo-test.sh
 
 ##@ Deployment
 
