@@ -1,11 +1,30 @@
 package controllers
 
 import (
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
 	"context"
 	"time"
 
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 )
+
+// NewScheme holds every kind the Pledge controllers read or write: Kubernetes' own,
+// pledge.dev/v1alpha1, and prometheus-operator's PrometheusRule and AlertmanagerConfig.
+func NewScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(pledgev1.AddToScheme(s))
+	utilruntime.Must(monitoringv1.AddToScheme(s))
+	utilruntime.Must(monitoringv1alpha1.AddToScheme(s))
+	return s
+}
 
 // Options configure the controllers.
 type Options struct {

@@ -6,32 +6,16 @@ import (
 	"strings"
 	"time"
 
-	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
 	"github.com/pledge-dev/pledge/internal/compliance"
 )
-
-// newScheme holds every kind the manager reads or writes.
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(pledgev1.AddToScheme(s))
-	utilruntime.Must(monitoringv1.AddToScheme(s))
-	utilruntime.Must(monitoringv1alpha1.AddToScheme(s))
-	return s
-}
 
 // managerOptions are the manager's flags.
 type managerOptions struct {
@@ -87,7 +71,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("no cluster to talk to: %w", err)
 	}
 	opts := ctrl.Options{
-		Scheme:                 newScheme(),
+		Scheme:                 controllers.NewScheme(),
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,

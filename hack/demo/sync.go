@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/render"
+	"github.com/pledge-dev/pledge/test/procs"
 )
 
 // configSync plays prometheus-operator's part on loopback: it renders the standards in the API
@@ -150,19 +150,5 @@ func writeAndReload(ctx context.Context, path string, content []byte, url string
 func reload(ctx context.Context, base string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/-/reload", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(resp.Body)
-		return fmt.Errorf("reload: %s: %s", resp.Status, strings.TrimSpace(b.String()))
-	}
-	return nil
+	return procs.PostOK(ctx, base+"/-/reload")
 }

@@ -16,15 +16,11 @@ import (
 	"syscall"
 	"time"
 
-	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -47,15 +43,6 @@ const (
 	pollInterval   = 15 * time.Second
 	syncInterval   = 3 * time.Second
 )
-
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(pledgev1.AddToScheme(s))
-	utilruntime.Must(monitoringv1.AddToScheme(s))
-	utilruntime.Must(monitoringv1alpha1.AddToScheme(s))
-	return s
-}
 
 // state is what a running demo tells status and down (state.json).
 type state struct {
@@ -195,7 +182,7 @@ func up(o options) error {
 	st.Prometheus = prom.URL()
 
 	// 3. The standards, the operator and the configuration sync.
-	scheme := newScheme()
+	scheme := controllers.NewScheme()
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)

@@ -98,7 +98,7 @@ func (a *Alertmanager) Reload() {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := postOK(ctx, a.URL()+"/-/reload"); err != nil {
+	if err := PostOK(ctx, a.URL()+"/-/reload"); err != nil {
 		a.t.Fatalf("alertmanager reload: %v", err)
 	}
 }

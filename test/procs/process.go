@@ -195,8 +195,8 @@ func tail(path string, n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
-// postOK sends an empty POST and expects 200.
-func postOK(ctx context.Context, url string) error {
+// PostOK sends an empty POST (such as /-/reload) and expects 200.
+func PostOK(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return err

@@ -226,7 +226,7 @@ func (p *Prometheus) Reload() {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := postOK(ctx, p.URL()+"/-/reload"); err != nil {
+	if err := PostOK(ctx, p.URL()+"/-/reload"); err != nil {
 		p.t.Fatalf("prometheus reload: %v", err)
 	}
 }
