@@ -45,6 +45,7 @@ type ServiceStandardReconciler struct {
 
 // +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards,verbs=get;list;watch
 // +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards/status,verbs=get;patch
+// +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards/finalizers,verbs=update
 // +kubebuilder:rbac:groups=pledge.dev,resources=escalationpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=monitoring.coreos.com,resources=prometheusrules;alertmanagerconfigs,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
