@@ -5,7 +5,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -174,32 +173,7 @@ func (c *ComplianceRunner) setCompliant(std *pledgev1.ServiceStandard, cond meta
 	setCondition(&std.Status.Conditions, cond)
 }
 
-// write applies change to the standard's status and patches it if anything changed, with
-// optimistic locking: on a conflict it reads the standard again and retries.
+// write applies change to the standard's status and patches it if anything changed.
 func (c *ComplianceRunner) write(ctx context.Context, std *pledgev1.ServiceStandard, change func(*pledgev1.ServiceStandard)) {
-	log := logf.FromContext(ctx).WithName("compliance")
-	for attempt := 0; attempt < 3; attempt++ {
-		before := std.DeepCopy()
-		change(std)
-		if semanticEqual(before.Status, std.Status) {
-			return
-		}
-		err := c.Client.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-		if err == nil || apierrors.IsNotFound(err) {
-			return
-		}
-		if !apierrors.IsConflict(err) {
-			log.Error(err, "Writing compliance status", "standard", client.ObjectKeyFromObject(std))
-			return
-		}
-		reader := c.Reader
-		if reader == nil {
-			reader = c.Client
-		}
-		fresh := &pledgev1.ServiceStandard{}
-		if err := reader.Get(ctx, client.ObjectKeyFromObject(std), fresh); err != nil {
-			return
-		}
-		*std = *fresh
-	}
+	writeStatus(logf.IntoContext(ctx, logf.FromContext(ctx).WithName("compliance")), c.Client, c.Reader, std, change)
 }
