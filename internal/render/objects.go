@@ -2,14 +2,17 @@ package render
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Labels on every generated object.
@@ -28,6 +31,60 @@ func (s *Standard) objectMeta() metav1.ObjectMeta {
 		Namespace: s.Namespace,
 		Labels:    map[string]string{LabelManagedBy: ManagedByValue, LabelObjectStandard: s.Name},
 	}
+}
+
+// ValidateObjectLabels checks platform labels for generated objects: each key and value must
+// be a valid Kubernetes label, and Pledge's own labels cannot be set.
+func ValidateObjectLabels(labels map[string]string) error {
+	var errs []string
+	for _, k := range sortedKeys(labels) {
+		if k == LabelManagedBy || k == LabelObjectStandard {
+			errs = append(errs, fmt.Sprintf("%s: set by Pledge on every generated object, cannot be overridden", k))
+			continue
+		}
+		for _, e := range validation.IsQualifiedName(k) {
+			errs = append(errs, fmt.Sprintf("key %q: %s", k, e))
+		}
+		for _, e := range validation.IsValidLabelValue(labels[k]) {
+			errs = append(errs, fmt.Sprintf("%s: value %q: %s", k, labels[k], e))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// AddLabels puts platform labels on a generated object, for example release=<name> so that
+// kube-prometheus-stack's ruleSelector selects it. Pledge's own labels are kept as they are.
+func AddLabels(obj metav1.Object, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	out := make(map[string]string, len(labels)+len(obj.GetLabels()))
+	for k, v := range labels {
+		out[k] = v
+	}
+	for k, v := range obj.GetLabels() {
+		out[k] = v
+	}
+	obj.SetLabels(out)
+}
+
+// RunningReceiverNames lists, for each receiver of the standard's routing, the names it may
+// carry in a running Alertmanager configuration: <namespace>/<AlertmanagerConfig name>/<receiver>
+// as prometheus-operator writes the AlertmanagerConfig's receivers, and the receiver's own name
+// as the plain format (AlertmanagerFile) writes it. Nil when the standard has no escalation.
+func (s *Standard) RunningReceiverNames() [][]string {
+	r := s.Routing()
+	if r == nil {
+		return nil
+	}
+	out := make([][]string, 0, len(r.Receivers))
+	for _, rc := range r.Receivers {
+		out = append(out, []string{s.Namespace + "/" + ObjectName(s.Name) + "/" + rc.Name, rc.Name})
+	}
+	return out
 }
 
 // PrometheusRule renders the standard's rules as a prometheus-operator PrometheusRule.
