@@ -275,7 +275,7 @@ var _ = Describe("ServiceStandard controller", func() {
 			"zero window":         {func(s *pledgev1.ServiceStandard) { s.Spec.Window = "0d" }, "must be a positive duration"},
 			"duplicate objective": {func(s *pledgev1.ServiceStandard) { s.Spec.Objectives[1].Name = "availability" }, "Duplicate value"},
 			"tiers out of order": {func(s *pledgev1.ServiceStandard) {
-				r := []monitoringv1alpha1.Receiver{{Name: "r"}}
+				r := []pledgev1.Receiver{{Receiver: monitoringv1alpha1.Receiver{Name: "r"}}}
 				s.Spec.Escalation = &pledgev1.Escalation{Tiers: []pledgev1.EscalationTier{
 					{Name: "a", After: "1h", Receivers: r}, {Name: "b", After: "30m", Receivers: r}}}
 			}, "must increase strictly"},

@@ -34,7 +34,7 @@ type EscalationTier struct {
 	// +kubebuilder:validation:MaxItems=10
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:XValidation:rule="self.all(r, self.exists_one(o, o.name == r.name))",message="receiver names must be unique within the tier"
-	Receivers []monitoringv1alpha1.Receiver `json:"receivers"`
+	Receivers []Receiver `json:"receivers"`
 
 	// repeatInterval is how often a still-firing tier is notified again (Alertmanager's
 	// repeat_interval). Defaults to Alertmanager's own setting.
@@ -60,7 +60,7 @@ type EscalationRouting struct {
 	// +kubebuilder:validation:MaxItems=10
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:XValidation:rule="self.all(r, self.exists_one(o, o.name == r.name))",message="receiver names must be unique"
-	Informed []monitoringv1alpha1.Receiver `json:"informed,omitempty"`
+	Informed []Receiver `json:"informed,omitempty"`
 
 	// tickets receive ticket-severity alerts (slow budget burn). When empty, tickets go to
 	// the first tier's receivers.
@@ -70,7 +70,7 @@ type EscalationRouting struct {
 	// +kubebuilder:validation:MaxItems=10
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:XValidation:rule="self.all(r, self.exists_one(o, o.name == r.name))",message="receiver names must be unique"
-	Tickets []monitoringv1alpha1.Receiver `json:"tickets,omitempty"`
+	Tickets []Receiver `json:"tickets,omitempty"`
 
 	// timeIntervals are named time intervals (prometheus-operator's schema) referenced by
 	// tiers' activeTimeIntervals. Alertmanager evaluates them in UTC.

@@ -240,14 +240,14 @@ func (in *EscalationRouting) DeepCopyInto(out *EscalationRouting) {
 	*out = *in
 	if in.Informed != nil {
 		in, out := &in.Informed, &out.Informed
-		*out = make([]monitoringv1alpha1.Receiver, len(*in))
+		*out = make([]Receiver, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
 	if in.Tickets != nil {
 		in, out := &in.Tickets, &out.Tickets
-		*out = make([]monitoringv1alpha1.Receiver, len(*in))
+		*out = make([]Receiver, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
@@ -276,7 +276,7 @@ func (in *EscalationTier) DeepCopyInto(out *EscalationTier) {
 	*out = *in
 	if in.Receivers != nil {
 		in, out := &in.Receivers, &out.Receivers
-		*out = make([]monitoringv1alpha1.Receiver, len(*in))
+		*out = make([]Receiver, len(*in))
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}

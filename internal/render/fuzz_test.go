@@ -224,11 +224,11 @@ func FuzzStandardFields(f *testing.F) {
 					Long: pledgev1.PromDuration(long), Short: pledgev1.PromDuration(short), BudgetPercent: pledgev1.Percent(budget)}},
 			},
 			Escalation: &pledgev1.Escalation{Tiers: []pledgev1.EscalationTier{
-				{Name: "first", After: "0s", Receivers: []monitoringv1alpha1.Receiver{{Name: "a",
-					WebhookConfigs: []monitoringv1alpha1.WebhookConfig{{URL: fzPtr("http://a")}}}}},
+				{Name: "first", After: "0s", Receivers: []pledgev1.Receiver{{Receiver: monitoringv1alpha1.Receiver{Name: "a",
+					WebhookConfigs: []monitoringv1alpha1.WebhookConfig{{URL: fzPtr("http://a")}}}}}},
 				{Name: "second", After: pledgev1.GoDuration(after), RepeatInterval: pledgev1.GoDuration(after),
-					Receivers: []monitoringv1alpha1.Receiver{{Name: "b",
-						WebhookConfigs: []monitoringv1alpha1.WebhookConfig{{URL: fzPtr("http://b")}}}}},
+					Receivers: []pledgev1.Receiver{{Receiver: monitoringv1alpha1.Receiver{Name: "b",
+						WebhookConfigs: []monitoringv1alpha1.WebhookConfig{{URL: fzPtr("http://b")}}}}}},
 			}},
 		}
 		// Each part on its own as well, so that one bad field does not hide the others.

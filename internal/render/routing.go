@@ -7,6 +7,8 @@ import (
 	"time"
 
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 )
 
 // Route is one Alertmanager route in a neutral form.
@@ -96,10 +98,10 @@ func (s *Standard) Routing() *Routing {
 // mergeReceivers folds several receivers into one named receiver holding all their
 // notification configs, so that one route notifies all of them. It works on the JSON fields so
 // that every kind of receiver prometheus-operator knows is carried over.
-func mergeReceivers(name string, rs []monitoringv1alpha1.Receiver) monitoringv1alpha1.Receiver {
+func mergeReceivers(name string, rs []pledgev1.Receiver) monitoringv1alpha1.Receiver {
 	merged := map[string]any{}
 	for _, r := range rs {
-		for k, v := range receiverMap(r) {
+		for k, v := range receiverMap(r.Receiver) {
 			if list, ok := v.([]any); ok {
 				prev, _ := merged[k].([]any)
 				merged[k] = append(prev, list...)

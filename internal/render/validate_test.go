@@ -569,6 +569,23 @@ func TestInvalidStandards(t *testing.T) {
 			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: pager, webhookConfigs: [{url: "http://b"}]}`},
 			field: "spec.escalation.tiers[0].receivers[1].name", msg: "Duplicate",
 		},
+		// Receivers the API server stores but prometheus-operator's Go type cannot hold.
+		"receiver secret reference as a string": {
+			edits: map[string]string{"spec.escalation.tiers.1.receivers.0": `{name: lead, webhookConfigs: [{url: "http://b"}], slackConfigs: [{channel: "#a"}, {apiURL: "https://hooks.slack.example/T0/B0/secret"}]}`},
+			field: "spec.escalation.tiers[1].receivers[0].slackConfigs[1].apiURL", msg: "must be an object (v1.SecretKeySelector",
+		},
+		"receiver config list as an object": {
+			edits: map[string]string{"spec.escalation.informed.0.webhookConfigs": `{url: "http://b"}`},
+			field: "spec.escalation.informed[0].webhookConfigs", msg: "must be a list",
+		},
+		"receiver nested field wrongly typed": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.1": `{url: "http://b", maxAlerts: "ten"}`},
+			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[1].maxAlerts", msg: "must be a number",
+		},
+		"receiver unknown field": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.0.URL": `"http://b"`},
+			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[0].URL", msg: "unknown field",
+		},
 		"informed receiver without config": {
 			edits: map[string]string{"spec.escalation.informed.0": `{name: status-channel}`},
 			field: "spec.escalation.informed[0]",
@@ -630,6 +647,10 @@ func TestInvalidPolicies(t *testing.T) {
 		"no tiers":                {edits: map[string]string{"spec.tiers": "[]"}, field: "spec.tiers", msg: "at least one tier"},
 		"tier delays equal":       {edits: map[string]string{"spec.tiers.1.after": "0s"}, field: "spec.tiers[1].after", msg: "increase strictly"},
 		"receiver without config": {edits: map[string]string{"spec.informed.0": "{name: status-channel}"}, field: "spec.informed[0]"},
+		"receiver wrongly typed": {
+			edits: map[string]string{"spec.tiers.0.receivers.0.webhookConfigs.0.sendResolved": `"yes"`},
+			field: "spec.tiers[0].receivers[0].webhookConfigs[0].sendResolved", msg: "must be a boolean",
+		},
 		"undefined time interval": {
 			edits: map[string]string{"spec.tiers.1.activeTimeIntervals": "[nights]"},
 			field: "spec.tiers[1].activeTimeIntervals[0]", msg: "nights",
