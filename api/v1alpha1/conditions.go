@@ -30,6 +30,9 @@ const (
 	ReasonNoData = "NoData"
 	// ReasonPrometheusUnavailable: the standing could not be measured.
 	ReasonPrometheusUnavailable = "PrometheusUnavailable"
+	// ReasonInvalidData: Prometheus returned numbers that cannot be a standing (NaN, Inf,
+	// negative counts, more bad events than events).
+	ReasonInvalidData = "InvalidData"
 	// ReasonBudgetAtRisk: an objective's budget burns fast or runs low.
 	ReasonBudgetAtRisk = "BudgetAtRisk"
 	// ReasonObjectiveBreached: an objective's budget is spent.

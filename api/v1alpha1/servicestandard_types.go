@@ -372,6 +372,12 @@ type ObjectiveStatus struct {
 	// lastEvaluated is when the standing was last measured.
 	// +optional
 	LastEvaluated *metav1.Time `json:"lastEvaluated,omitempty"`
+	// message says what is wrong with the objective's measurement: the numbers Prometheus
+	// returned cannot be a standing (state NoData, Compliant reason InvalidData), or its series
+	// is absent (PledgeObjectiveNoData is firing).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // Period is a closed calendar period and whether the standard was kept in it.
