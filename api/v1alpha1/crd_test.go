@@ -12,60 +12,31 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
-	crvalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pledge-dev/pledge/internal/schema"
 )
 
-type admission struct {
-	schema     crvalidation.SchemaValidator
-	structural *schema.Structural
-	cel        *cel.Validator
-}
+type admission struct{ kind *schema.Kind }
 
-// loadCRD reads a generated CRD, checks it as kube-apiserver does on create, and prepares the
-// admission checks of its custom resources.
-func loadCRD(t *testing.T, file string) *admission {
+// loadCRD takes a generated CRD as embedded in the pledge binary, checks it as kube-apiserver
+// does on create, and prepares the admission checks of its custom resources.
+func loadCRD(t *testing.T, kind string) *admission {
 	t.Helper()
-	raw, err := os.ReadFile("../../config/crd/bases/" + file)
+	kinds, err := schema.Kinds()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v1crd apiextensionsv1.CustomResourceDefinition
-	if err := yaml.UnmarshalStrict(raw, &v1crd); err != nil {
-		t.Fatal(err)
+	k := kinds[kind]
+	if k == nil {
+		t.Fatalf("no CRD for %s", kind)
 	}
-	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(&v1crd)
-	var crd apiextensions.CustomResourceDefinition
-	if err := apiextensionsv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(&v1crd, &crd, nil); err != nil {
-		t.Fatal(err)
+	if errs := apiextensionsvalidation.ValidateCustomResourceDefinition(context.Background(), k.CRD); len(errs) > 0 {
+		t.Fatalf("the API server would refuse the %s CRD:\n%v", kind, errs.ToAggregate())
 	}
-	if errs := apiextensionsvalidation.ValidateCustomResourceDefinition(context.Background(), &crd); len(errs) > 0 {
-		t.Fatalf("the API server would refuse %s:\n%v", file, errs.ToAggregate())
-	}
-	// The internal form hoists a schema shared by all versions to spec.validation.
-	var props *apiextensions.JSONSchemaProps
-	if crd.Spec.Validation != nil {
-		props = crd.Spec.Validation.OpenAPIV3Schema
-	} else {
-		props = crd.Spec.Versions[0].Schema.OpenAPIV3Schema
-	}
-	sv, _, err := crvalidation.NewSchemaValidator(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := schema.NewStructural(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &admission{schema: sv, structural: st, cel: cel.NewValidator(st, true, celconfig.PerCallLimit)}
+	return &admission{kind: k}
 }
 
 // admit runs the admission checks on a YAML object and returns the errors.
@@ -75,10 +46,11 @@ func (a *admission) admit(t *testing.T, doc string) field.ErrorList {
 	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
 		t.Fatal(err)
 	}
-	errs := crvalidation.ValidateCustomResource(nil, obj, a.schema)
-	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, a.structural, obj)...)
-	celErrs, _ := a.cel.Validate(context.Background(), nil, a.structural, obj, nil, celconfig.RuntimeCELCostBudget)
-	return append(errs, celErrs...)
+	unknown, errs := a.kind.Admit(context.Background(), "v1alpha1", obj)
+	for _, f := range unknown {
+		errs = append(errs, field.Invalid(field.NewPath(f), nil, "unknown field"))
+	}
+	return errs
 }
 
 // mutation replaces one line of a sample; the error must name field and contain message.
@@ -112,7 +84,7 @@ func samples(t *testing.T) (standard, policy string) {
 }
 
 func TestServiceStandardAdmission(t *testing.T) {
-	a := loadCRD(t, "pledge.dev_servicestandards.yaml")
+	a := loadCRD(t, "ServiceStandard")
 	sample, _ := samples(t)
 	if errs := a.admit(t, sample); len(errs) > 0 {
 		t.Fatalf("the canonical sample must be accepted as written: %v", errs.ToAggregate())
@@ -144,7 +116,7 @@ func TestServiceStandardAdmission(t *testing.T) {
 }
 
 func TestEscalationPolicyAdmission(t *testing.T) {
-	a := loadCRD(t, "pledge.dev_escalationpolicies.yaml")
+	a := loadCRD(t, "EscalationPolicy")
 	_, sample := samples(t)
 	if errs := a.admit(t, sample); len(errs) > 0 {
 		t.Fatalf("the canonical policy must be accepted as written: %v", errs.ToAggregate())

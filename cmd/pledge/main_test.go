@@ -165,7 +165,7 @@ func TestValidateSample(t *testing.T) {
 	}
 }
 
-const cliBrokenStandards = `# two broken standards and one good one
+const cliBrokenStandards = `# three broken standards and one good one
 apiVersion: pledge.dev/v1alpha1
 kind: ServiceStandard
 metadata: {name: first, namespace: shop}
@@ -186,7 +186,7 @@ spec:
   objectives:
     - name: latency
       target: "99"
-      latency: {histogram: 'latency_seconds_bucket{job="x"}', threshold: 1s}
+      latency: {histogram: 'latency_seconds{job="x"}', threshold: 1s}
   escalation:
     tiers:
       - {name: a, after: 10m, receivers: [{name: r, webhookConfigs: [{url: "http://a"}]}]}
@@ -198,6 +198,17 @@ metadata: {name: third, namespace: shop}
 spec:
   service: third
   objectives: [{name: up, target: "99", bool: {selector: up}}]
+---
+# passes the CRD, fails Pledge's deeper checks
+apiVersion: pledge.dev/v1alpha1
+kind: ServiceStandard
+metadata: {name: fourth, namespace: shop}
+spec:
+  service: fourth
+  objectives:
+    - name: latency
+      target: "99"
+      latency: {histogram: 'latency_seconds_bucket{job="x"}', threshold: 1s}
 `
 
 func TestValidateReportsOneLinePerProblem(t *testing.T) {
@@ -209,8 +220,8 @@ func TestValidateReportsOneLinePerProblem(t *testing.T) {
 	}
 	want := []struct{ resource, field string }{
 		{"ServiceStandard shop/first", "spec.objectives[0].target"},
-		{"ServiceStandard default/second", "spec.escalation.tiers[1].after"},
-		{"ServiceStandard default/second", "spec.objectives[0].latency.histogram"},
+		{"ServiceStandard default/second", "spec.escalation"},
+		{"ServiceStandard shop/fourth", "spec.objectives[0].latency.histogram"},
 	}
 	lines := cliLines(errOut)
 	if len(lines) != len(want) {
@@ -464,11 +475,40 @@ func TestUnreadableInputs(t *testing.T) {
 	}
 }
 
-func TestEmptyInputIsValid(t *testing.T) {
-	dir := cliWrite(t, map[string]string{"empty.yaml": "# nothing yet\n---\n\n---\n"})
-	code, out, errOut := cliRun(t, nil, "validate", "-f", filepath.Join(dir, "empty.yaml"))
-	if code != 0 || !strings.Contains(out, "0 standard(s) valid") {
-		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+func TestInputWithoutStandardFails(t *testing.T) {
+	_, policy := cliSampleDocs(t)
+	dir := cliWrite(t, map[string]string{
+		"empty.yaml":  "# nothing yet\n---\n\n---\n",
+		"policy.yaml": policy,
+		"other.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+	})
+	for _, f := range []string{"empty.yaml", "policy.yaml", "other.yaml"} {
+		for _, cmd := range [][]string{{"validate"}, {"render", "--format", "rules"}} {
+			file := filepath.Join(dir, f)
+			code, out, errOut := cliRun(t, nil, append(cmd, "-f", file)...)
+			if code != 1 || out != "" || !strings.Contains(errOut, file+": the input holds no ServiceStandard") {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr:\n%s", cmd[0], f, code, out, errOut)
+			}
+		}
+	}
+}
+
+func TestUnservedVersionFails(t *testing.T) {
+	std, policy := cliSampleDocs(t)
+	cases := map[string]struct{ input, resource string }{
+		"standard": {strings.Replace(std, "pledge.dev/v1alpha1", "pledge.dev/v9", 1) + "---\n" + policy, "ServiceStandard shop/checkout"},
+		"policy":   {std + "---\n" + strings.Replace(policy, "pledge.dev/v1alpha1", "pledge.dev/v2", 1), "EscalationPolicy shop/payments"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := cliWrite(t, map[string]string{"in.yaml": tc.input})
+			file := filepath.Join(dir, "in.yaml")
+			code, _, errOut := cliRun(t, nil, "validate", "-f", file)
+			want := file + ": " + tc.resource + ": apiVersion: "
+			if code != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "pledge.dev/v1alpha1") {
+				t.Errorf("exit %d, want 1 and %q naming the served version; stderr:\n%s", code, want, errOut)
+			}
+		})
 	}
 }
 

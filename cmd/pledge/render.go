@@ -89,13 +89,12 @@ func validateCommand() *cobra.Command {
 	return cmd
 }
 
-// load reads, validates and resolves the inputs; problems go to stderr, one per line.
+// load reads the inputs, checks them as the API server would, then resolves the standards that
+// passed (Pledge's deeper checks); problems go to stderr, one per line.
 func load(cmd *cobra.Command, files []string) ([]*render.Standard, error) {
 	set, problems := manifest.Load(files, cmd.InOrStdin())
-	var standards []*render.Standard
-	if len(problems) == 0 {
-		standards, problems = set.Resolve()
-	}
+	standards, resolveProblems := set.Resolve()
+	problems = append(problems, resolveProblems...)
 	for _, w := range set.Warnings {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}

@@ -6,6 +6,8 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,13 +17,17 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/render"
+	crdschema "github.com/pledge-dev/pledge/internal/schema"
 )
 
 // Problem is one reason why the input cannot be rendered.
@@ -54,15 +60,19 @@ type Set struct {
 	Standards []*pledgev1.ServiceStandard
 	Policies  []*pledgev1.EscalationPolicy
 	source    map[any]Source
-	Warnings  []string
+	// rejected are the Pledge objects ("EscalationPolicy shop/payments") that failed decoding.
+	rejected map[string]bool
+	Warnings []string
 }
 
 // Source returns where a standard or policy was read from.
 func (s *Set) Source(obj any) Source { return s.source[obj] }
 
-// Load reads files and directories (*.yaml, *.yml, *.json, recursively; "-" is stdin).
+// Load reads files and directories (*.yaml, *.yml, *.json, recursively; "-" is stdin) one
+// document at a time. Each Pledge document is checked as kube-apiserver checks it on create
+// (internal/schema) before it is decoded; input that holds no ServiceStandard is a problem.
 func Load(paths []string, stdin io.Reader) (*Set, []Problem) {
-	set := &Set{source: map[any]Source{}}
+	set := &Set{source: map[any]Source{}, rejected: map[string]bool{}}
 	var problems []Problem
 	for _, p := range paths {
 		files, err := expand(p)
@@ -71,20 +81,26 @@ func Load(paths []string, stdin io.Reader) (*Set, []Problem) {
 			continue
 		}
 		for _, f := range files {
-			var data []byte
-			if f == "-" {
-				data, err = io.ReadAll(stdin)
-			} else {
-				data, err = os.ReadFile(f)
-			}
-			if err != nil {
-				problems = append(problems, Problem{File: f, Reason: err.Error()})
-				continue
-			}
-			problems = append(problems, set.add(f, data)...)
+			problems = append(problems, set.read(f, stdin)...)
 		}
 	}
+	if len(problems) == 0 && len(set.Standards) == 0 {
+		problems = append(problems, Problem{File: strings.Join(paths, ", "), Reason: "the input holds no ServiceStandard"})
+	}
 	return set, problems
+}
+
+func (s *Set) read(file string, stdin io.Reader) []Problem {
+	r := stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return []Problem{{File: file, Reason: err.Error()}}
+		}
+		defer f.Close()
+		r = f
+	}
+	return s.add(file, r)
 }
 
 func expand(p string) ([]string, error) {
@@ -126,9 +142,9 @@ type typeMeta struct {
 	} `json:"metadata"`
 }
 
-func (s *Set) add(file string, data []byte) []Problem {
+func (s *Set) add(file string, in io.Reader) []Problem {
 	var problems []Problem
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	r := utilyaml.NewYAMLReader(bufio.NewReader(in))
 	for i := 1; ; i++ {
 		doc, err := r.Read()
 		if err == io.EOF {
@@ -140,62 +156,101 @@ func (s *Set) add(file string, data []byte) []Problem {
 		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
 			continue
 		}
-		js, err := yaml.YAMLToJSON(doc)
-		if err != nil {
-			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)})
-			continue
+		obj, resource, ps := s.decode(file, i, doc)
+		problems = append(problems, ps...)
+		if len(ps) > 0 {
+			s.rejected[resource] = true
 		}
-		var tm typeMeta
-		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil || tm.Kind == "" {
-			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)})
-			continue
-		}
-		resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
-		if tm.APIVersion != pledgev1.GroupVersion.String() {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s (%s): not a %s kind", file, resource, tm.APIVersion, pledgev1.GroupVersion))
-			continue
-		}
-		var obj any
-		switch tm.Kind {
-		case "ServiceStandard":
-			obj = &pledgev1.ServiceStandard{}
-		case "EscalationPolicy":
-			obj = &pledgev1.EscalationPolicy{}
+		switch o := obj.(type) {
+		case *pledgev1.ServiceStandard:
+			s.Standards = append(s.Standards, o)
+		case *pledgev1.EscalationPolicy:
+			s.Policies = append(s.Policies, o)
 		default:
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s: unknown kind", file, resource))
-			continue
-		}
-		// YAMLToJSON silently keeps the last of duplicate keys; report them as kubectl does.
-		if _, err := yaml.YAMLToJSONStrict(doc); err != nil {
-			reason := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:")), " ")
-			problems = append(problems, Problem{File: file, Resource: resource, Reason: "duplicate field: " + reason})
-			continue
-		}
-		strict, err := sigsjson.UnmarshalStrict(js, obj)
-		if err != nil {
-			problems = append(problems, Problem{File: file, Resource: resource, Reason: err.Error()})
-			continue
-		}
-		for _, e := range strict {
-			problems = append(problems, strictProblem(file, resource, e))
-		}
-		if len(strict) > 0 {
 			continue
 		}
 		s.source[obj] = Source{File: file, Index: i}
-		switch o := obj.(type) {
-		case *pledgev1.ServiceStandard:
-			if o.Namespace == "" {
-				o.Namespace = "default"
-			}
-			s.Standards = append(s.Standards, o)
-		case *pledgev1.EscalationPolicy:
-			if o.Namespace == "" {
-				o.Namespace = "default"
-			}
-			s.Policies = append(s.Policies, o)
-		}
 	}
+}
+
+// decode turns one document into a standard or policy, or returns the problems that the API
+// server (or, beyond it, the typed decoding) would report. Other kinds are skipped with a
+// warning and yield neither.
+func (s *Set) decode(file string, i int, doc []byte) (client.Object, string, []Problem) {
+	js, err := yaml.YAMLToJSON(doc)
+	if err != nil {
+		return nil, "", []Problem{{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)}}
+	}
+	var tm typeMeta
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil || tm.Kind == "" {
+		return nil, "", []Problem{{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)}}
+	}
+	resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
+	gv, err := schema.ParseGroupVersion(tm.APIVersion)
+	if err != nil || gv.Group != pledgev1.GroupVersion.Group {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s (%s): not a %s kind", file, resource, tm.APIVersion, pledgev1.GroupVersion.Group))
+		return nil, resource, nil
+	}
+	kinds, err := crdschema.Kinds()
+	if err != nil {
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "the embedded CRDs: " + err.Error()}}
+	}
+	kind := kinds[tm.Kind]
+	if kind == nil {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s: unknown kind", file, resource))
+		return nil, resource, nil
+	}
+	if !slices.Contains(kind.Served, gv.Version) {
+		return nil, resource, []Problem{{File: file, Resource: resource, Field: "apiVersion",
+			Reason: fmt.Sprintf("%s is not a served version of %s; served: %s", tm.APIVersion, tm.Kind, strings.Join(kind.APIVersions(), ", "))}}
+	}
+	// YAMLToJSON silently keeps the last of duplicate keys; report them as kubectl does.
+	if _, err := yaml.YAMLToJSONStrict(doc); err != nil {
+		reason := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:")), " ")
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "duplicate field: " + reason}}
+	}
+	var raw map[string]any
+	if err := utiljson.Unmarshal(js, &raw); err != nil {
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+	}
+	unknown, errs := kind.Admit(context.Background(), gv.Version, raw)
+	if len(unknown) > 0 || len(errs) > 0 {
+		var problems []Problem
+		for _, f := range unknown {
+			problems = append(problems, Problem{File: file, Resource: resource, Field: f, Reason: "unknown field"})
+		}
+		return nil, resource, append(problems, fieldProblems(file, resource, errs)...)
+	}
+	// What the API server would store, decoded strictly into the Go types: fields that the
+	// schema preserves but the types do not know are problems too.
+	stored, err := json.Marshal(raw)
+	if err != nil {
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+	}
+	var obj client.Object
+	switch tm.Kind {
+	case "ServiceStandard":
+		obj = &pledgev1.ServiceStandard{}
+	case "EscalationPolicy":
+		obj = &pledgev1.EscalationPolicy{}
+	default:
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "kind not supported by pledge " + tm.Kind}}
+	}
+	strict, err := sigsjson.UnmarshalStrict(stored, obj)
+	if err != nil {
+		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+	}
+	if len(strict) > 0 {
+		var problems []Problem
+		for _, e := range strict {
+			problems = append(problems, strictProblem(file, resource, e))
+		}
+		return nil, resource, problems
+	}
+	if obj.GetNamespace() == "" {
+		obj.SetNamespace("default")
+	}
+	return obj, resource, nil
 }
 
 // strictProblem turns `unknown field "spec.foo"` into a problem on that field.
@@ -256,7 +311,13 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		seen[key] = true
 		var policy *pledgev1.EscalationPolicy
 		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
-			policy = policies[qualified(std.Namespace, e.PolicyRef.Name)]
+			key := qualified(std.Namespace, e.PolicyRef.Name)
+			if s.rejected["EscalationPolicy "+key] {
+				problems = append(problems, Problem{File: src.File, Resource: resource, Field: "spec.escalation.policyRef.name",
+					Reason: "EscalationPolicy " + key + " is invalid (see its problems)"})
+				continue
+			}
+			policy = policies[key]
 		}
 		resolved, errs := render.Resolve(std, policy)
 		if len(errs) > 0 {

@@ -288,9 +288,10 @@ func TestMissingPath(t *testing.T) {
 }
 
 func TestResolveProblemsSortedByField(t *testing.T) {
-	input := strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1)
-	input = strings.Replace(input, "  service: checkout\n", "  service: checkout\n  window: 1x\n", 1)
-	set, file := mtLoad(t, input+"---\n"+strings.Replace(mtPolicy, "after: 0m", "after: soon", 1))
+	// Each passes the CRD and fails Pledge's deeper checks.
+	input := strings.Replace(mtStandard, `total: http_requests_total`, `total: http_requests_total{`, 1)
+	input = strings.Replace(input, "  service: checkout\n", "  service: checkout\n  window: 12h\n", 1)
+	set, file := mtLoad(t, input+"---\n"+strings.Replace(mtPolicy, "after: 0m", "after: 0m\n      activeTimeIntervals: [nope]", 1))
 	resolved, problems := set.Resolve()
 	if len(resolved) != 0 {
 		t.Errorf("invalid standard resolved")
@@ -303,9 +304,9 @@ func TestResolveProblemsSortedByField(t *testing.T) {
 		fields = append(fields, p.Resource+" "+p.Field)
 	}
 	want := []string{
-		"EscalationPolicy shop/payments spec.tiers[0].after",
+		"EscalationPolicy shop/payments spec.tiers[0].activeTimeIntervals[0]",
 		"ServiceStandard shop/checkout spec.escalation.policyRef.name",
-		"ServiceStandard shop/checkout spec.objectives[0].target",
+		"ServiceStandard shop/checkout spec.objectives[0].ratio.total",
 		"ServiceStandard shop/checkout spec.window",
 	}
 	if !slices.Equal(fields, want) {
@@ -333,5 +334,58 @@ func TestResolveWarnings(t *testing.T) {
 		return strings.HasPrefix(w, file+": ServiceStandard shop/checkout: ") && strings.Contains(w, "UTC")
 	}) {
 		t.Errorf("no UTC warning naming file and standard: %v", set.Warnings)
+	}
+}
+
+func TestCheckedAsTheAPIServerDoes(t *testing.T) {
+	cases := map[string]struct {
+		input, field, reason string
+	}{
+		"schema":          {strings.Replace(mtStandard, `target: "99.9"`, `target: 99.9`, 1), "spec.objectives[0].target", "must be of type string"},
+		"CEL rule":        {strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1), "spec.objectives[0].target", "strictly between 0 and 100"},
+		"metadata name":   {strings.Replace(mtStandard, "name: checkout", "name: Check_out", 1), "metadata.name", "RFC 1123 subdomain"},
+		"unknown field":   {strings.Replace(mtStandard, "  service: checkout\n", "  service: checkout\n  servcie: x\n", 1), "spec.servcie", "unknown field"},
+		"unknown version": {strings.Replace(mtStandard, "pledge.dev/v1alpha1", "pledge.dev/v9", 1), "apiVersion", "served: pledge.dev/v1alpha1"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := mtFile(t, "in.yaml", tc.input+"---\n"+mtPolicy)
+			set, problems := manifest.Load([]string{file}, nil)
+			if len(set.Standards) != 0 {
+				t.Errorf("the invalid standard was kept")
+			}
+			if !slices.ContainsFunc(problems, func(p manifest.Problem) bool {
+				return p.File == file && p.Field == tc.field && strings.Contains(p.Reason, tc.reason)
+			}) {
+				t.Errorf("no problem on %s saying %q: %v", tc.field, tc.reason, problems)
+			}
+		})
+	}
+}
+
+func TestDefaultsAppliedAsTheAPIServerDoes(t *testing.T) {
+	set, _ := mtLoad(t, mtStandard+"---\n"+mtPolicy)
+	if w := set.Standards[0].Spec.Objectives[0].Weight; w != 1 {
+		t.Errorf("weight = %d, want the CRD's default 1", w)
+	}
+}
+
+func TestNoStandardIsAProblem(t *testing.T) {
+	file := mtFile(t, "policy.yaml", mtPolicy)
+	_, problems := manifest.Load([]string{file}, nil)
+	if len(problems) != 1 || problems[0].File != file || !strings.Contains(problems[0].Reason, "no ServiceStandard") {
+		t.Fatalf("problems = %+v", problems)
+	}
+}
+
+func TestStandardOfAnInvalidPolicy(t *testing.T) {
+	file := mtFile(t, "in.yaml", mtStandard+"---\n"+strings.Replace(mtPolicy, "after: 0m", "after: soon", 1))
+	set, problems := manifest.Load([]string{file}, nil)
+	if !slices.ContainsFunc(problems, func(p manifest.Problem) bool { return p.Field == "spec.tiers[0].after" }) {
+		t.Fatalf("Load problems = %+v", problems)
+	}
+	_, problems = set.Resolve()
+	if len(problems) != 1 || problems[0].Field != "spec.escalation.policyRef.name" || !strings.Contains(problems[0].Reason, "is invalid") {
+		t.Fatalf("Resolve problems = %+v", problems)
 	}
 }
