@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -20,6 +21,7 @@ type Metrics struct {
 	// Queries counts Prometheus queries by result; hand it to compliance.NewPrometheusQuerier.
 	Queries    *prometheus.CounterVec
 	objectives *prometheus.GaugeVec
+	loaded     *prometheus.GaugeVec
 }
 
 // NewMetrics registers the pledge_ series with reg (controller-runtime's registry when nil).
@@ -46,10 +48,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "pledge_objectives",
 		Help: "Objectives by state at the last compliance poll.",
 	}, []string{"state"})
+	m.loaded = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "pledge_servicestandards_rules_loaded",
+		Help: "ServiceStandards by the status of their RulesLoaded condition at the last liveness check.",
+	}, []string{"status"})
 	for _, s := range []string{"True", "False", "Unknown"} {
 		m.standards.WithLabelValues(s)
 	}
-	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives)
+	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives, m.loaded)
 	return m
 }
 
@@ -108,4 +114,19 @@ func (m *Metrics) Objectives(states map[pledgev1.ObjectiveState]int) {
 	for _, s := range []pledgev1.ObjectiveState{pledgev1.StateMet, pledgev1.StateAtRisk, pledgev1.StateBreached, pledgev1.StateNoData} {
 		m.objectives.WithLabelValues(string(s)).Set(float64(states[s]))
 	}
+}
+
+// RulesLoaded records how many standards have each RulesLoaded status.
+func (m *Metrics) RulesLoaded(counts map[metav1.ConditionStatus]int) {
+	if m == nil {
+		return
+	}
+	for _, s := range []metav1.ConditionStatus{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionUnknown} {
+		m.loaded.WithLabelValues(string(s)).Set(float64(counts[s]))
+	}
+}
+
+// RulesLoadedGauge is the pledge_servicestandards_rules_loaded series for one status.
+func (m *Metrics) RulesLoadedGauge(status metav1.ConditionStatus) prometheus.Gauge {
+	return m.loaded.WithLabelValues(string(status))
 }

@@ -41,6 +41,9 @@ type ServiceStandardReconciler struct {
 	// CRDRetryInterval is how often a standard is retried while the prometheus-operator CRDs
 	// are missing (default 30s).
 	CRDRetryInterval time.Duration
+	// RuleLabels and AlertmanagerConfigLabels are platform labels on the generated objects (see
+	// render.AddLabels), for the Prometheus ruleSelector and alertmanagerConfigSelector.
+	RuleLabels, AlertmanagerConfigLabels map[string]string
 }
 
 // +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards,verbs=get;list;watch
@@ -74,7 +77,7 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 	}()
 
-	resolved, reason, msg := r.resolve(ctx, std)
+	resolved, reason, msg := resolveStandard(ctx, r.Client, std)
 	if resolved == nil {
 		r.setReady(std, false, reason, msg)
 		if reason == pledgev1.ReasonInvalidSpec {
@@ -102,8 +105,29 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	for _, g := range generated {
 		parts = append(parts, fmt.Sprintf("%s %s (%d)", g.Kind, g.Name, g.Rules))
 	}
-	r.setReady(std, true, pledgev1.ReasonApplied, "Applied "+strings.Join(parts, ", "))
+	msg = "Applied " + strings.Join(parts, ", ")
+	if w := strings.Join(resolved.Warnings, "; "); w != "" {
+		r.warnOnChange(std, w)
+		msg += warningsMarker + w
+	}
+	r.setReady(std, true, pledgev1.ReasonApplied, msg)
 	return ctrl.Result{}, nil
+}
+
+// warningsMarker introduces the render warnings in the Ready message.
+const warningsMarker = "; warnings: "
+
+// warnOnChange records a RenderWarning event when the render warnings differ from those the
+// Ready message names, so that unchanged warnings are not repeated on every reconcile.
+func (r *ServiceStandardReconciler) warnOnChange(std *pledgev1.ServiceStandard, warnings string) {
+	if old := meta.FindStatusCondition(std.Status.Conditions, pledgev1.ConditionReady); old != nil {
+		if _, prev, _ := strings.Cut(old.Message, warningsMarker); prev == warnings {
+			return
+		}
+	}
+	if r.Recorder != nil {
+		r.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonRenderWarning, "Render", "%s", truncate(warnings, 1024))
+	}
 }
 
 func (r *ServiceStandardReconciler) retryInterval() time.Duration {
@@ -127,13 +151,13 @@ func (r *ServiceStandardReconciler) setReady(std *pledgev1.ServiceStandard, read
 	}
 }
 
-// resolve fetches the referenced policy and validates the standard. On failure it returns nil
-// with the reason and message for the Ready condition.
-func (r *ServiceStandardReconciler) resolve(ctx context.Context, std *pledgev1.ServiceStandard) (*render.Standard, string, string) {
+// resolveStandard fetches the referenced policy and validates the standard. On failure it
+// returns nil with the reason and message for the Ready condition.
+func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.ServiceStandard) (*render.Standard, string, string) {
 	var policy *pledgev1.EscalationPolicy
 	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
 		policy = &pledgev1.EscalationPolicy{}
-		err := r.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy)
+		err := c.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy)
 		if apierrors.IsNotFound(err) {
 			return nil, pledgev1.ReasonPolicyNotFound, fmt.Sprintf("spec.escalation.policyRef.name: EscalationPolicy %q not found in namespace %s", e.PolicyRef.Name, std.Namespace)
 		}
@@ -152,6 +176,7 @@ func (r *ServiceStandardReconciler) resolve(ctx context.Context, std *pledgev1.S
 // the standard no longer escalates) and returns what was generated.
 func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.ServiceStandard, s *render.Standard) ([]pledgev1.GeneratedObject, error) {
 	rule := s.PrometheusRule()
+	render.AddLabels(rule, r.RuleLabels)
 	rules := 0
 	for _, g := range rule.Spec.Groups {
 		rules += len(g.Rules)
@@ -179,6 +204,7 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 		r.Metrics.Wrote(deleted)
 		return out, err
 	}
+	render.AddLabels(amc, r.AlertmanagerConfigLabels)
 	wrote, err = r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1alpha1.AlertmanagerConfigKind, desired: amc, current: &monitoringv1alpha1.AlertmanagerConfig{},
 		same: func(c, d client.Object) bool {

@@ -35,6 +35,10 @@ type Options struct {
 	Metrics *Metrics
 	// Compliance measures standards against Prometheus; nil disables it.
 	Compliance *ComplianceRunner
+	// Liveness writes the RulesLoaded condition; nil disables it.
+	Liveness *LivenessChecker
+	// RuleLabels and AlertmanagerConfigLabels are platform labels on the generated objects.
+	RuleLabels, AlertmanagerConfigLabels map[string]string
 }
 
 // Setup registers every Pledge controller with the manager.
@@ -43,16 +47,30 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		o.Metrics = NewMetrics(nil)
 	}
 	if err := (&ServiceStandardReconciler{
-		Client:           mgr.GetClient(),
-		Scheme:           mgr.GetScheme(),
-		Recorder:         mgr.GetEventRecorder("pledge"),
-		Metrics:          o.Metrics,
-		CRDRetryInterval: o.CRDRetryInterval,
+		Client:                   mgr.GetClient(),
+		Scheme:                   mgr.GetScheme(),
+		Recorder:                 mgr.GetEventRecorder("pledge"),
+		Metrics:                  o.Metrics,
+		CRDRetryInterval:         o.CRDRetryInterval,
+		RuleLabels:               o.RuleLabels,
+		AlertmanagerConfigLabels: o.AlertmanagerConfigLabels,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}
 	if err := (&EscalationPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return err
+	}
+	if l := o.Liveness; l != nil {
+		l.Client, l.Reader, l.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics
+		if l.Recorder == nil {
+			l.Recorder = mgr.GetEventRecorder("pledge-liveness")
+		}
+		if l.Interval <= 0 {
+			l.Interval = time.Minute
+		}
+		if err := mgr.Add(l); err != nil {
+			return err
+		}
 	}
 	if c := o.Compliance; c != nil {
 		c.Client, c.Reader, c.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics

@@ -6,6 +6,10 @@ const (
 	ConditionReady = "Ready"
 	// ConditionCompliant is True when every objective meets its target.
 	ConditionCompliant = "Compliant"
+	// ConditionRulesLoaded is True when Prometheus has loaded every generated rule group and,
+	// when the manager checks Alertmanager, its running configuration holds the standard's
+	// receivers: the alerting is live, not only applied.
+	ConditionRulesLoaded = "RulesLoaded"
 )
 
 // Reasons used on conditions and events.
@@ -39,4 +43,17 @@ const (
 	ReasonObjectiveBreached = "ObjectiveBreached"
 	// ReasonObjectiveRecovered: an objective is met again.
 	ReasonObjectiveRecovered = "ObjectiveRecovered"
+	// ReasonLoaded: Prometheus (and Alertmanager, when checked) runs what was generated.
+	ReasonLoaded = "Loaded"
+	// ReasonNotLoaded: a generated rule group or receiver is still not running after the grace
+	// period; the message names it and the likely cause.
+	ReasonNotLoaded = "NotLoaded"
+	// ReasonLoadPending: something generated is not running yet, within the grace period.
+	ReasonLoadPending = "LoadPending"
+	// ReasonNotChecked: liveness is not checked (no --prometheus-url, or nothing applied yet).
+	ReasonNotChecked = "NotChecked"
+	// ReasonAlertmanagerUnavailable: Alertmanager's running configuration could not be read.
+	ReasonAlertmanagerUnavailable = "AlertmanagerUnavailable"
+	// ReasonRenderWarning: the standard renders, with warnings (on an event).
+	ReasonRenderWarning = "RenderWarning"
 )

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pledge-dev/pledge/controllers"
 	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // managerOptions are the manager's flags.
@@ -30,6 +31,10 @@ type managerOptions struct {
 	statusMaxAge     time.Duration
 	atRiskBudget     float64
 	periods          int
+	alertmanagerURL  string
+	rulesLoadedGrace time.Duration
+	ruleLabels       map[string]string
+	amcLabels        map[string]string
 	zap              zap.Options
 }
 
@@ -58,6 +63,10 @@ func managerCommand() *cobra.Command {
 	f.DurationVar(&o.statusMaxAge, "status-max-age", 10*time.Minute, "an unchanged standing is rewritten (new lastEvaluated) once it is this old")
 	f.Float64Var(&o.atRiskBudget, "at-risk-budget", 25, "an objective is AtRisk when less than this percentage of its error budget is left")
 	f.IntVar(&o.periods, "periods", 3, "closed calendar periods kept in status.periods")
+	f.StringVar(&o.alertmanagerURL, "alertmanager-url", "", "API root of Alertmanager, to confirm that its running configuration holds each standard's receivers (RulesLoaded; empty: not checked)")
+	f.DurationVar(&o.rulesLoadedGrace, "rules-loaded-grace", 5*time.Minute, "how long a generated rule group or receiver may be missing before RulesLoaded is False (prometheus-operator and the config reloaders need time)")
+	f.StringToStringVar(&o.ruleLabels, "rule-labels", nil, "labels on every generated PrometheusRule, k=v,... (e.g. release=kube-prometheus-stack for its ruleSelector)")
+	f.StringToStringVar(&o.amcLabels, "alertmanagerconfig-labels", nil, "labels on every generated AlertmanagerConfig, k=v,... (for the alertmanagerConfigSelector)")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -65,6 +74,12 @@ func managerCommand() *cobra.Command {
 }
 
 func runManager(cmd *cobra.Command, o *managerOptions) error {
+	if err := render.ValidateObjectLabels(o.ruleLabels); err != nil {
+		return fmt.Errorf("--rule-labels: %w", err)
+	}
+	if err := render.ValidateObjectLabels(o.amcLabels); err != nil {
+		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
@@ -87,7 +102,9 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil)}
+	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
+		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels,
+		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace}}
 	if o.prometheus.URL != "" {
 		o.prometheus.Headers = map[string]string{}
 		for _, h := range o.headers {
@@ -101,12 +118,16 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		if err != nil {
 			return err
 		}
+		copts.Liveness.Prometheus = q
+		if o.alertmanagerURL != "" {
+			copts.Liveness.Alertmanager = compliance.NewAlertmanagerReader(o.alertmanagerURL, o.prometheus.Timeout)
+		}
 		copts.Compliance = &controllers.ComplianceRunner{
 			Querier: q, Interval: o.pollInterval, MaxAge: o.statusMaxAge,
 			Options: compliance.Options{AtRiskBudget: o.atRiskBudget, Periods: o.periods},
 		}
 	} else {
-		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status")
+		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status and no RulesLoaded check")
 	}
 	if err := controllers.Setup(cmd.Context(), mgr, copts); err != nil {
 		return err

@@ -34,6 +34,7 @@ type PrometheusOptions struct {
 // PrometheusQuerier queries the HTTP API and counts its queries.
 type PrometheusQuerier struct {
 	api     promv1.API
+	client  api.Client
 	timeout time.Duration
 	queries *prometheus.CounterVec
 }
@@ -62,7 +63,7 @@ func NewPrometheusQuerier(o PrometheusOptions, queries *prometheus.CounterVec) (
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	return &PrometheusQuerier{api: promv1.NewAPI(client), timeout: o.Timeout, queries: queries}, nil
+	return &PrometheusQuerier{api: promv1.NewAPI(client), client: client, timeout: o.Timeout, queries: queries}, nil
 }
 
 // Query runs an instant query and returns its vector.
