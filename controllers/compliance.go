@@ -79,25 +79,26 @@ func (c *ComplianceRunner) Poll(ctx context.Context) error {
 		stds[std.Namespace+"/"+std.Name] = std
 	}
 	now := c.now().Truncate(time.Second)
+	// A failed query leaves only the standards that need it unmeasured (res.Err): they keep
+	// their last standing (counted as such) and say why; every other standard is written.
 	results, err := compliance.Evaluate(ctx, c.Querier, now, measured, c.Options)
-	if err != nil {
-		unavailable := metav1.Condition{Type: pledgev1.ConditionCompliant, Status: metav1.ConditionUnknown,
-			Reason: pledgev1.ReasonPrometheusUnavailable, Message: truncate(err.Error(), 1024)}
-		for _, std := range stds {
-			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.setCompliant(s, unavailable) })
-		}
-		return err
-	}
 	states := map[pledgev1.ObjectiveState]int{}
 	for key, std := range stds {
 		res := results[key]
+		if res.Err != nil {
+			unavailable := metav1.Condition{Type: pledgev1.ConditionCompliant, Status: metav1.ConditionUnknown,
+				Reason: pledgev1.ReasonPrometheusUnavailable, Message: truncate(res.Err.Error(), 1024)}
+			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.setCompliant(s, unavailable) })
+			res.Objectives = std.Status.Objectives
+		} else {
+			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.apply(s, res, now) })
+		}
 		for _, o := range res.Objectives {
 			states[o.State]++
 		}
-		c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.apply(s, res, now) })
 	}
 	c.Metrics.Objectives(states)
-	return nil
+	return err
 }
 
 // describe resolves a standard for measurement; invalid standards are not measured.
@@ -146,7 +147,7 @@ func (c *ComplianceRunner) apply(std *pledgev1.ServiceStandard, res compliance.R
 	std.Status.Score = res.Score
 	std.Status.ErrorBudgetRemaining = res.MinBudget
 	std.Status.Periods = res.Periods
-	status, reason, msg := compliance.Compliant(res.Objectives)
+	status, reason, msg := res.Compliant()
 	c.setCompliant(std, metav1.Condition{Type: pledgev1.ConditionCompliant, Status: status, Reason: reason, Message: msg})
 }
 

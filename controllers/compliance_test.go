@@ -8,6 +8,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -124,5 +126,68 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 		c = meta.FindStatusCondition(getStandard(ctx, ns, "checkout").Status.Conditions, pledgev1.ConditionCompliant)
 		Expect(c.Status).To(BeEquivalentTo("True"))
 		Expect(c.Reason).To(Equal(pledgev1.ReasonAllObjectivesMet))
+	})
+})
+
+// refusingQuerier refuses the queries that contain a string, as a query front end with a
+// limit would refuse one tenant's unusual window.
+type refusingQuerier struct {
+	compliance.Querier
+	refuse string
+}
+
+func (r refusingQuerier) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	if strings.Contains(q, r.refuse) {
+		return nil, fmt.Errorf("query %q: refused by the query front end", q)
+	}
+	return r.Querier.Query(ctx, q, ts)
+}
+
+func (r refusingQuerier) QueryRange(ctx context.Context, q string, rng promv1.Range) (model.Matrix, error) {
+	if strings.Contains(q, r.refuse) {
+		return nil, fmt.Errorf("range query %q: refused by the query front end", q)
+	}
+	return r.Querier.QueryRange(ctx, q, rng)
+}
+
+var _ = Describe("A compliance query that fails", func() {
+	It("leaves only the standards that need it unmeasured", func() {
+		ctx := context.Background()
+		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
+		usual, unusual := applySample(ctx), newNamespace(ctx)
+		std, policy := sample(unusual)
+		std.Spec.Window = "13d5h" // measured as 13 days and a remainder of 5 hours
+		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
+		Expect(k8sClient.Create(ctx, std)).To(Succeed())
+		Eventually(readyOf(ctx, unusual, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+
+		dir := GinkgoT().TempDir()
+		for _, ns := range []string{usual, unusual} {
+			procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{"availability": 0.0001}))
+		}
+		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		runner := &controllers.ComplianceRunner{
+			Client: k8sClient, Querier: refusingQuerier{Querier: q, refuse: "[5h]"}, Interval: time.Hour, MaxAge: time.Hour,
+			Options: compliance.Options{AtRiskBudget: 25, Periods: 3},
+			Now:     func() time.Time { return at },
+		}
+		Expect(runner.Poll(ctx)).To(MatchError(ContainSubstring("refused by the query front end")))
+
+		measured := getStandard(ctx, usual, "checkout").Status
+		c := meta.FindStatusCondition(measured.Conditions, pledgev1.ConditionCompliant)
+		Expect(c).NotTo(BeNil())
+		Expect(c.Reason).To(Equal(pledgev1.ReasonAllObjectivesMet))
+		Expect(measured.Objectives).NotTo(BeEmpty())
+		Expect(measured.Objectives[0]).To(And(HaveField("Name", "availability"), HaveField("Attainment", "99.990")))
+
+		unmeasured := getStandard(ctx, unusual, "checkout").Status
+		c = meta.FindStatusCondition(unmeasured.Conditions, pledgev1.ConditionCompliant)
+		Expect(c).NotTo(BeNil())
+		Expect(c.Status).To(BeEquivalentTo("Unknown"))
+		Expect(c.Reason).To(Equal(pledgev1.ReasonPrometheusUnavailable))
+		Expect(c.Message).To(ContainSubstring("[5h]"))
+		Expect(unmeasured.Objectives).To(BeEmpty())
 	})
 })

@@ -1,17 +1,18 @@
 // Package compliance measures ServiceStandards against a Prometheus-compatible query API
 // (Prometheus, Thanos Querier, Mimir) and computes the standing written on each resource.
 //
-// A poll issues a fixed set of queries over the series Pledge records — never one per standard —
-// and fans the results out in memory by (namespace, service_standard, objective):
+// A poll issues a bounded set of queries over the series Pledge records — never one per
+// standard — and fans the results out in memory by (namespace, service_standard, objective):
 //
-//   - per distinct measurement range (a rolling window's length, or a calendar period to date):
-//     the sums of the hourly bad-event and all-event totals, and the number of hourly samples
-//     (how much of the range has data);
-//   - per distinct alert window: the error ratio (from the 5m rates up to 6h, from the hourly
-//     totals beyond);
-//   - the burn-rate alerts firing now (ALERTS), which make an objective AtRisk;
+//   - the burn-rate and no-data alerts firing now (ALERTS), which make an objective AtRisk or
+//     say which series is missing;
+//   - per remainder in use (see span): the daily sums of the hourly bad-event and all-event
+//     totals and of their number, and the negative totals, as range queries with a step of one
+//     day, and the same over the remainder; every rolling window, calendar period to date and
+//     alert window over 6h is a number of those days plus its remainder, summed in memory;
+//   - per distinct alert window up to 6h: the error ratio from the 5m rates;
 //   - for calendar windows, each closed period not yet on the status, evaluated at its end.
 //
-// The number of queries grows with the variety of windows in use, not with the number of
-// standards or objectives.
+// Rolling windows are measured in whole hours, so there are at most 24 remainders for them
+// whatever their lengths. A failed query leaves only the standards that need it unmeasured.
 package compliance

@@ -2,21 +2,22 @@ package compliance
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"time"
 
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
-// Querier runs an instant query. *PrometheusQuerier implements it for the HTTP API.
+// Querier runs instant and range queries. *PrometheusQuerier implements it for the HTTP API.
 type Querier interface {
 	Query(ctx context.Context, query string, ts time.Time) (model.Vector, error)
+	QueryRange(ctx context.Context, query string, r promv1.Range) (model.Matrix, error)
 }
 
 // Standard is what compliance needs to know of a standard.
@@ -30,13 +31,15 @@ type Standard struct {
 	Objectives []Objective
 	// AlertWindows are the long and short windows of the standard's enabled burn-rate pairs.
 	AlertWindows []time.Duration
+	// NoDataAfter is how long an objective's series is absent before PledgeObjectiveNoData fires.
+	NoDataAfter time.Duration
 	// KnownPeriods are closed periods already measured (from the status), by start time.
 	KnownPeriods []pledgev1.Period
 }
 
 // FromResolved describes a resolved standard for measurement.
 func FromResolved(s *render.Standard) (Standard, error) {
-	out := Standard{Namespace: s.Namespace, Name: s.Name, Window: s.Window}
+	out := Standard{Namespace: s.Namespace, Name: s.Name, Window: s.Window, NoDataAfter: s.NoDataAfter}
 	if s.Calendar != nil {
 		out.Window, out.Period = 0, s.Calendar.Period
 		loc, err := time.LoadLocation(s.Calendar.TimeZone) // "" is UTC
@@ -46,7 +49,7 @@ func FromResolved(s *render.Standard) (Standard, error) {
 		out.Location = loc
 	}
 	for _, o := range s.Objectives {
-		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight})
+		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight, Presence: o.Presence})
 	}
 	for _, w := range s.Windows {
 		for _, d := range []time.Duration{w.Long, w.Short} {
@@ -66,6 +69,10 @@ type Result struct {
 	MinBudget  string
 	// Periods are the closed calendar periods, newest first (calendar windows only).
 	Periods []pledgev1.Period
+	// Invalid names the objectives whose numbers cannot be a standing, and why.
+	Invalid []string
+	// Err is set when a query the standard needs failed; nothing else is then set.
+	Err error
 }
 
 // Options tune the evaluation.
@@ -83,178 +90,106 @@ func keyOf(m model.Metric) key {
 	return key{string(m[render.LabelNamespace]), string(m[render.LabelStandard]), string(m[render.LabelObjective])}
 }
 
-// poll holds the results of the queries of one evaluation.
-type poll struct {
-	ctx     context.Context
-	q       Querier
-	now     time.Time
-	totals  map[string]map[key]Totals // by range expression
-	ratios  map[time.Duration]map[key]float64
-	firing  map[key]bool
-	periods map[string]map[key]Totals // by "<range> @ <end>"
-}
+const day = 24 * time.Hour
 
-// Evaluate measures every standard with a fixed set of queries and returns the standing of
-// each, keyed by namespace/name.
+// shortWindow is the longest alert window measured from the 5m rates; longer ones are measured
+// from the hourly totals.
+const shortWindow = 6 * time.Hour
+
+// Evaluate measures every standard and returns the standing of each, keyed by namespace/name.
+// The queries are shared by all standards (see doc.go for the plan); a failed query sets Err
+// on the results of the standards that need it, and every other standard is measured. The
+// error joins the failed queries' errors.
 func Evaluate(ctx context.Context, q Querier, now time.Time, standards []Standard, o Options) (map[string]Result, error) {
-	p := &poll{ctx: ctx, q: q, now: now, totals: map[string]map[key]Totals{}, ratios: map[time.Duration]map[key]float64{},
-		periods: map[string]map[key]Totals{}}
-	if err := p.queryFiring(); err != nil {
-		return nil, err
+	p := newPlan(now, o.Periods)
+	for _, s := range standards {
+		p.add(s)
 	}
+	errs := p.run(ctx, q)
 	out := make(map[string]Result, len(standards))
 	for _, s := range standards {
-		rng := s.Window
-		var closed [][2]time.Time
-		if s.Window == 0 {
-			rng = now.Sub(PeriodStart(now, s.Period, s.Location))
-			closed = ClosedPeriods(now, s.Period, s.Location, o.Periods)
-		}
-		totals, err := p.rangeTotals(rng, time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		ratios := map[time.Duration]map[key]float64{}
-		for _, w := range s.AlertWindows {
-			if ratios[w], err = p.windowRatios(w); err != nil {
-				return nil, err
-			}
-		}
-		var res Result
-		for _, obj := range s.Objectives {
-			k := key{s.Namespace, s.Name, obj.Name}
-			rs := map[time.Duration]float64{}
-			for w, byKey := range ratios {
-				if r, ok := byKey[k]; ok {
-					rs[w] = r
-				}
-			}
-			res.Objectives = append(res.Objectives, Standing(obj, totals[k], rs, p.firing[k], o.AtRiskBudget, now))
-		}
-		res.Score = Score(s.Objectives, res.Objectives)
-		res.MinBudget = MinBudget(res.Objectives)
-		for _, c := range closed {
-			period, measured, err := p.closedPeriod(s, c)
-			if err != nil {
-				return nil, err
-			}
-			if measured {
-				res.Periods = append(res.Periods, period)
-			}
-		}
-		out[s.Namespace+"/"+s.Name] = res
+		out[s.Namespace+"/"+s.Name] = p.result(s, o)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// result assembles one standard's standing from the poll's answers.
+func (p *plan) result(s Standard, o Options) Result {
+	if err := p.failed(s); err != nil {
+		return Result{Err: err}
+	}
+	var res Result
+	window := p.windowSpan(s)
+	for _, obj := range s.Objectives {
+		k := key{s.Namespace, s.Name, obj.Name}
+		ratios := map[time.Duration]float64{}
+		for _, w := range s.AlertWindows {
+			if w <= shortWindow {
+				if r, ok := p.ratios[w].values[k]; ok {
+					ratios[w] = r
+				}
+			} else if t, ok := p.totals(hoursSpan(p.now, w), k); ok {
+				ratios[w] = t.Errors / t.Events
+			}
+		}
+		t, _ := p.totals(window, k)
+		st, err := Standing(obj, t, ratios, p.firing[k], o.AtRiskBudget, p.now)
+		if err != nil {
+			res.Invalid = append(res.Invalid, err.Error())
+		}
+		if p.noData[k] && obj.Presence != "" {
+			st.Message = joinMessages(st.Message, fmt.Sprintf("no samples of %s for the last %s (%s is firing)",
+				obj.Presence, promDuration(s.NoDataAfter), render.AlertNoData))
+		}
+		res.Objectives = append(res.Objectives, st)
+	}
+	res.Score = Score(s.Objectives, res.Objectives)
+	res.MinBudget = MinBudget(res.Objectives)
+	for _, c := range p.closedPeriods(s) {
+		if period, measured := p.closedPeriod(s, c); measured {
+			res.Periods = append(res.Periods, period)
+		}
+	}
+	return res
 }
 
 // closedPeriod returns a closed period, from the status when it is known there. A period
-// without any data (before the standard existed) is not measured.
-func (p *poll) closedPeriod(s Standard, c [2]time.Time) (pledgev1.Period, bool, error) {
-	for _, k := range s.KnownPeriods {
-		if k.Start.Time.Equal(c[0]) && k.End.Time.Equal(c[1]) {
-			return k, true, nil
-		}
+// without any data (before the standard existed) is not measured. A period with numbers that
+// cannot be a standing is not met.
+func (p *plan) closedPeriod(s Standard, c [2]time.Time) (pledgev1.Period, bool) {
+	if known := knownPeriod(s, c); known != nil {
+		return *known, true
 	}
-	totals, err := p.rangeTotals(c[1].Sub(c[0]), c[1])
-	if err != nil {
-		return pledgev1.Period{}, false, err
-	}
+	totals := p.periods[c].totals
 	period := pledgev1.Period{Start: metaTime(c[0]), End: metaTime(c[1]), Met: true}
 	var st []pledgev1.ObjectiveStatus
 	measured := false
 	for _, obj := range s.Objectives {
-		t := totals[key{s.Namespace, s.Name, obj.Name}]
-		one := Standing(obj, t, nil, false, 0, c[1])
+		one, err := Standing(obj, totals[key{s.Namespace, s.Name, obj.Name}], nil, false, 0, c[1])
 		st = append(st, one)
-		if one.State == pledgev1.StateBreached {
+		if one.State == pledgev1.StateBreached || err != nil {
 			period.Met = false
 		}
-		measured = measured || one.State != pledgev1.StateNoData
+		measured = measured || one.State != pledgev1.StateNoData || err != nil
 	}
 	period.Attainment = Score(s.Objectives, st)
-	return period, measured, nil
+	return period, measured
 }
 
-// rangeTotals sums the hourly totals over rng (ending at end, or now when zero) for every
-// objective: three queries per distinct range, shared by all standards that use it.
-func (p *poll) rangeTotals(rng time.Duration, end time.Time) (map[key]Totals, error) {
-	rng = max(rng.Truncate(time.Second), time.Minute)
-	at := ""
-	if !end.IsZero() {
-		at = " @ " + strconv.FormatInt(end.Unix(), 10)
-	}
-	sel := "[" + strconv.FormatInt(int64(rng/time.Second), 10) + "s]" + at
-	cache := p.totals
-	if at != "" {
-		cache = p.periods
-	}
-	if t, ok := cache[sel]; ok {
-		return t, nil
-	}
-	out := map[key]Totals{}
-	expected := math.Floor(rng.Hours())
-	for i, expr := range []string{
-		"sum_over_time(" + render.SeriesErrorsHourly + sel + ")",
-		"sum_over_time(" + render.SeriesEventsHourly + sel + ")",
-		"count_over_time(" + render.SeriesEventsHourly + sel + ")",
-	} {
-		v, err := p.q.Query(p.ctx, expr, p.now)
-		if err != nil {
-			return nil, err
+func knownPeriod(s Standard, c [2]time.Time) *pledgev1.Period {
+	for i, k := range s.KnownPeriods {
+		if k.Start.Time.Equal(c[0]) && k.End.Time.Equal(c[1]) {
+			return &s.KnownPeriods[i]
 		}
-		for _, s := range v {
-			k := keyOf(s.Metric)
-			t := out[k]
-			t.Expected = expected
-			switch i {
-			case 0:
-				t.Errors = float64(s.Value)
-			case 1:
-				t.Events = float64(s.Value)
-			case 2:
-				t.Hours = float64(s.Value)
-			}
-			out[k] = t
-		}
-	}
-	cache[sel] = out
-	return out, nil
-}
-
-// windowRatios is the error ratio over w for every objective: one query per distinct window.
-// Up to 6h it comes from the 5m rates; longer windows from the hourly totals.
-func (p *poll) windowRatios(w time.Duration) (map[key]float64, error) {
-	if r, ok := p.ratios[w]; ok {
-		return r, nil
-	}
-	expr := render.ErrorRatioExpr("", w)
-	if w > 6*time.Hour {
-		r := "[" + promDuration(w) + "]"
-		expr = "sum_over_time(" + render.SeriesErrorsHourly + r + ") / sum_over_time(" + render.SeriesEventsHourly + r + ")"
-	}
-	v, err := p.q.Query(p.ctx, expr, p.now)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[key]float64, len(v))
-	for _, s := range v {
-		out[keyOf(s.Metric)] = float64(s.Value)
-	}
-	p.ratios[w] = out
-	return out, nil
-}
-
-// queryFiring finds the objectives with a burn-rate alert firing now: one query.
-func (p *poll) queryFiring() error {
-	v, err := p.q.Query(p.ctx, fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing"}`, render.AlertBurnRate), p.now)
-	if err != nil {
-		return err
-	}
-	p.firing = map[key]bool{}
-	for _, s := range v {
-		p.firing[keyOf(s.Metric)] = true
 	}
 	return nil
+}
+
+func joinMessages(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 func promDuration(d time.Duration) string { return model.Duration(d).String() }
@@ -267,3 +202,6 @@ func sortedWindows(m map[time.Duration]float64) []time.Duration {
 	slices.Sort(out)
 	return out
 }
+
+// alertsQuery selects the burn-rate and no-data alerts firing now.
+var alertsQuery = fmt.Sprintf(`ALERTS{alertname=~"%s|%s",alertstate="firing"}`, render.AlertBurnRate, render.AlertNoData)

@@ -82,6 +82,23 @@ func (p *PrometheusQuerier) Query(ctx context.Context, query string, ts time.Tim
 	return vec, nil
 }
 
+// QueryRange runs a range query and returns its matrix.
+func (p *PrometheusQuerier) QueryRange(ctx context.Context, query string, r promv1.Range) (model.Matrix, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	v, _, _, err := p.api.QueryRange(ctx, query, r)
+	p.count(err)
+	if err != nil {
+		return nil, fmt.Errorf("range query %q (%s to %s, step %s): %w", query,
+			r.Start.UTC().Format(time.RFC3339), r.End.UTC().Format(time.RFC3339), r.Step, err)
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("range query %q returned %s, not a matrix", query, v.Type())
+	}
+	return m, nil
+}
+
 func (p *PrometheusQuerier) count(err error) {
 	if p.queries == nil {
 		return
@@ -128,4 +145,10 @@ type CountingQuerier struct {
 func (c *CountingQuerier) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
 	c.N++
 	return c.Querier.Query(ctx, q, ts)
+}
+
+// QueryRange counts and forwards.
+func (c *CountingQuerier) QueryRange(ctx context.Context, q string, r promv1.Range) (model.Matrix, error) {
+	c.N++
+	return c.Querier.QueryRange(ctx, q, r)
 }

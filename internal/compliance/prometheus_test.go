@@ -7,6 +7,7 @@ package compliance_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,9 +171,11 @@ func TestComplianceAgainstPrometheus(t *testing.T) {
 		t.Errorf("September = %+v", sep)
 	}
 
-	// 1 ALERTS + 3 per range (30d, October to date, Sep, Aug, Jul) + 5 alert windows.
-	if counting.N != 1+3*5+5 {
-		t.Errorf("queries = %d, want %d", counting.N, 1+3*5+5)
+	// 1 ALERTS; 4 range queries for the whole days ending now (30d, 3d); 4 range and 4 instant
+	// queries for October to date (14 days to 12:00 on the 15th, then 12 hours); 4 alert
+	// windows from the 5m rates; 4 per closed period (Sep, Aug, Jul).
+	if want := 1 + 4 + 8 + 4 + 4*3; counting.N != want {
+		t.Errorf("queries = %d, want %d", counting.N, want)
 	}
 	// Known periods are not queried again, and twice the standards cost no more queries.
 	again := standards()
@@ -185,8 +188,8 @@ func TestComplianceAgainstPrometheus(t *testing.T) {
 	if _, err := compliance.Evaluate(context.Background(), counting, evalAt, more, compliance.Options{AtRiskBudget: 25, Periods: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if counting.N != 1+3*4+5 {
-		t.Errorf("queries with known September and twice the standards = %d, want %d", counting.N, 1+3*4+5)
+	if want := 1 + 4 + 8 + 4 + 4*2; counting.N != want {
+		t.Errorf("queries with known September and twice the standards = %d, want %d", counting.N, want)
 	}
 }
 
@@ -204,5 +207,183 @@ func TestPrometheusDown(t *testing.T) {
 	res, err := compliance.Evaluate(context.Background(), q, evalAt, standards(), compliance.Options{AtRiskBudget: 25})
 	if err != nil || res["shop/rolling"].Score != "99.76" {
 		t.Fatalf("after restart: %v %+v", err, res["shop/rolling"])
+	}
+}
+
+// hourlyTotals writes OpenMetrics hourly totals for one objective of standard "windows": an
+// hourly sample at phase past each hour in (from, to], with errors and events from values.
+func hourlyTotals(b *strings.Builder, standard, objective string, from, to time.Time, phase time.Duration, values func(time.Time) (errors, events string)) {
+	labels := fmt.Sprintf(`{namespace="shop",service_standard=%q,service="checkout",objective=%q}`, standard, objective)
+	for i, name := range []string{"pledge:objective_errors:increase1h", "pledge:objective_events:increase1h"} {
+		fmt.Fprintf(b, "# TYPE %s gauge\n", name)
+		for t := from.Add(phase); !t.After(to); t = t.Add(time.Hour) {
+			if !t.After(from) {
+				continue
+			}
+			e, v := values(t)
+			fmt.Fprintf(b, "%s%s %s %d\n", name, labels, [2]string{e, v}[i], t.Unix())
+		}
+	}
+}
+
+// TestWindowsMatchDirectSums: windows of many lengths side by side, measured from the shared
+// daily grids, equal the direct sum_over_time over the same whole hours, for hourly totals
+// recorded at whole hours and at an offset (a rule group's evaluation phase), with traffic
+// that changes every hour, and a moment of measurement that is not on the hour.
+func TestWindowsMatchDirectSums(t *testing.T) {
+	at := evalAt.Add(-23*time.Minute - 7*time.Second)
+	var om strings.Builder
+	traffic := func(t time.Time) (string, string) {
+		h := t.Unix() / 3600
+		return strconv.FormatInt(h%17, 10), strconv.FormatInt(10_000+h%1013, 10)
+	}
+	from := evalAt.Add(-120 * 24 * time.Hour)
+	hourlyTotals(&om, "windows", "whole-hours", from, evalAt, 0, traffic)
+	hourlyTotals(&om, "windows", "phase-20m", from, evalAt, 20*time.Minute+13*time.Second, traffic)
+	dir := t.TempDir()
+	procs.BackfillOpenMetrics(t, "", dir, om.String())
+	prom := procs.StartPrometheus(t, procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kolkata, err := time.LoadLocation("Asia/Kolkata") // +5:30: a remainder that is not whole hours
+	if err != nil {
+		t.Fatal(err)
+	}
+	objectives := []compliance.Objective{{Name: "whole-hours", Target: "99.9", Budget: 0.001, Weight: 1}, {Name: "phase-20m", Target: "99.9", Budget: 0.001, Weight: 1}}
+	// hours is the length measured: the window's whole hours, or the period to date.
+	type window struct {
+		std      compliance.Standard
+		measured time.Duration
+	}
+	var windows []window
+	for _, w := range []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 28 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour,
+		13*24*time.Hour + 5*time.Hour, 2*24*time.Hour + 23*time.Hour, 13*24*time.Hour + 5*time.Hour + 30*time.Minute} {
+		windows = append(windows, window{compliance.Standard{Namespace: "shop", Name: "windows", Window: w, Objectives: objectives,
+			AlertWindows: []time.Duration{time.Hour, 7 * time.Hour, 50*time.Hour + 30*time.Minute, 72 * time.Hour}}, w.Truncate(time.Hour)})
+	}
+	for _, period := range []pledgev1.CalendarPeriod{pledgev1.CalendarMonth, pledgev1.CalendarQuarter} {
+		for _, loc := range []*time.Location{time.UTC, kolkata} {
+			windows = append(windows, window{compliance.Standard{Namespace: "shop", Name: "windows", Period: period, Location: loc, Objectives: objectives},
+				at.Sub(compliance.PeriodStart(at, period, loc))})
+		}
+	}
+	direct := func(expr string) map[string]float64 {
+		v, err := prom.QueryAt(context.Background(), expr, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, s := range v {
+			out[string(s.Metric["objective"])] = float64(s.Value)
+		}
+		return out
+	}
+	for _, w := range windows {
+		name := fmt.Sprintf("%s %s %s", w.std.Window, w.std.Period, w.std.Location)
+		counting := &compliance.CountingQuerier{Querier: q}
+		res, err := compliance.Evaluate(context.Background(), counting, at, []compliance.Standard{w.std}, compliance.Options{AtRiskBudget: 25})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sel := "[" + strconv.FormatInt(int64(w.measured/time.Millisecond), 10) + "ms]"
+		errs := direct("sum_over_time(pledge:objective_errors:increase1h" + sel + ")")
+		events := direct("sum_over_time(pledge:objective_events:increase1h" + sel + ")")
+		ratio72h := direct("sum_over_time(pledge:objective_errors:increase1h[72h]) / sum_over_time(pledge:objective_events:increase1h[72h])")
+		ratio50h := direct("sum_over_time(pledge:objective_errors:increase1h[50h]) / sum_over_time(pledge:objective_events:increase1h[50h])")
+		for _, o := range res["shop/windows"].Objectives {
+			want := fmt.Sprintf("%.3f", 100*(1-errs[o.Name]/events[o.Name]))
+			if o.Attainment != want || o.State == pledgev1.StateNoData {
+				t.Errorf("%s %s: attainment %s, want %s (direct sums %g / %g)", name, o.Name, o.Attainment, want, errs[o.Name], events[o.Name])
+			}
+			burns := map[string]string{}
+			for _, b := range o.BurnRates {
+				burns[b.Window] = b.Value
+			}
+			if w.std.Window != 0 && (burns["3d"] != fmt.Sprintf("%.2f", ratio72h[o.Name]/0.001) || burns["2d2h30m"] != fmt.Sprintf("%.2f", ratio50h[o.Name]/0.001)) {
+				t.Errorf("%s %s: burn rates %v, want 3d %.2f and 2d2h30m (whole hours: 50h) %.2f", name, o.Name, burns, ratio72h[o.Name]/0.001, ratio50h[o.Name]/0.001)
+			}
+		}
+		t.Logf("%s: %d queries", name, counting.N)
+	}
+}
+
+// TestInvalidDataAgainstPrometheus: a real Prometheus holding NaN, negative and bad > all
+// history gives those objectives NoData with a message naming the quantity, and the standard
+// Compliant=Unknown with reason InvalidData; never Met.
+func TestInvalidDataAgainstPrometheus(t *testing.T) {
+	var om strings.Builder
+	from := evalAt.Add(-30 * 24 * time.Hour)
+	good := func(time.Time) (string, string) { return "1", "10000" }
+	oneHour := func(errors, events string) func(time.Time) (string, string) {
+		return func(t time.Time) (string, string) {
+			if t.Equal(evalAt.Add(-50 * time.Hour)) {
+				return errors, events
+			}
+			return good(t)
+		}
+	}
+	for _, h := range []struct {
+		standard, objective string
+		values              func(time.Time) (string, string)
+	}{
+		{"sane", "availability", good},
+		{"nan", "availability", oneHour("1", "NaN")},
+		{"nan", "latency", good},
+		{"inf", "availability", oneHour("+Inf", "10000")},
+		{"negative", "availability", oneHour("-400", "10000")},
+		{"bad-over-all", "availability", func(time.Time) (string, string) { return "12", "10" }},
+	} {
+		hourlyTotals(&om, h.standard, h.objective, from, evalAt, 0, h.values)
+	}
+	dir := t.TempDir()
+	procs.BackfillOpenMetrics(t, "", dir, om.String())
+	prom := procs.StartPrometheus(t, procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := func(name string, objectives ...string) compliance.Standard {
+		s := compliance.Standard{Namespace: "shop", Name: name, Window: 30 * 24 * time.Hour, AlertWindows: []time.Duration{72 * time.Hour}}
+		for _, o := range objectives {
+			s.Objectives = append(s.Objectives, compliance.Objective{Name: o, Target: "99", Budget: 0.01, Weight: 1})
+		}
+		return s
+	}
+	res, err := compliance.Evaluate(context.Background(), q, evalAt, []compliance.Standard{
+		std("sane", "availability"), std("nan", "availability", "latency"), std("inf", "availability"),
+		std("negative", "availability"), std("bad-over-all", "availability"),
+	}, compliance.Options{AtRiskBudget: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, reason, _ := res["shop/sane"].Compliant(); status != "True" || reason != pledgev1.ReasonAllObjectivesMet {
+		t.Errorf("sane: %s %s", status, reason)
+	}
+	for name, message := range map[string]string{
+		"nan":          "availability: all events are NaN over the window",
+		"inf":          "availability: bad events are +Inf over the window",
+		"negative":     "availability: an hourly total of bad events is negative (-400) over the window",
+		"bad-over-all": "availability: bad events (8640) exceed all events (7200) over the window",
+	} {
+		r := res["shop/"+name]
+		o := r.Objectives[0]
+		if o.State != pledgev1.StateNoData || o.Message != message || o.Attainment != "" || o.ErrorBudgetRemaining != "" {
+			t.Errorf("%s: state %s message %q attainment %q budget %q; want NoData with %q", name, o.State, o.Message, o.Attainment, o.ErrorBudgetRemaining, message)
+		}
+		for _, b := range o.BurnRates {
+			if b.Value == "NaN" || strings.Contains(b.Value, "Inf") || strings.HasPrefix(b.Value, "-") {
+				t.Errorf("%s: burn rate %+v is not a burn rate", name, b)
+			}
+		}
+		status, reason, msg := r.Compliant()
+		if status != "Unknown" || reason != pledgev1.ReasonInvalidData || !strings.Contains(msg, message) {
+			t.Errorf("%s: Compliant %s %s %q; want Unknown InvalidData naming %q", name, status, reason, msg, message)
+		}
+	}
+	// The sane objective beside the NaN one is measured.
+	if o := res["shop/nan"].Objectives[1]; o.State != pledgev1.StateMet || o.Attainment != "99.990" {
+		t.Errorf("nan/latency = %+v", o)
 	}
 }

@@ -1,11 +1,13 @@
 package compliance
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
@@ -16,6 +18,8 @@ type Totals struct {
 	Errors, Events float64
 	// Hours is the number of hourly totals found; Expected the number the range holds.
 	Hours, Expected float64
+	// LowestErrors and LowestEvents are the lowest hourly totals when they are negative.
+	LowestErrors, LowestEvents float64
 }
 
 // Objective is one objective to measure.
@@ -24,28 +28,38 @@ type Objective struct {
 	Target string
 	Budget float64 // 1 - target/100
 	Weight int32
+	// Presence is the raw series whose absence fires PledgeObjectiveNoData.
+	Presence string
 }
 
 // Standing computes an objective's status from its totals over the window, its error ratios
 // per alert window, and whether a burn-rate alert fires for it. atRisk is the share of budget
 // (percent) below which a met objective is AtRisk.
-func Standing(o Objective, t Totals, ratios map[time.Duration]float64, firing bool, atRisk float64, now time.Time) pledgev1.ObjectiveStatus {
+//
+// Totals that cannot be a standing (see Totals.Invalid) give state NoData with the problem in
+// the message, and the problem as the error; such an objective is never Met.
+func Standing(o Objective, t Totals, ratios map[time.Duration]float64, firing bool, atRisk float64, now time.Time) (pledgev1.ObjectiveStatus, error) {
 	st := pledgev1.ObjectiveStatus{Name: o.Name, Target: o.Target, LastEvaluated: &metav1.Time{Time: now}}
-	if t.Expected > 0 {
+	if t.Expected > 0 && finite(t.Hours) {
 		st.WindowCoverage = formatFixed(math.Min(100, 100*t.Hours/t.Expected), 1)
 	}
 	for _, w := range sortedWindows(ratios) {
 		r := ratios[w]
-		if math.IsNaN(r) || math.IsInf(r, 0) {
+		if !finite(r) || r < 0 {
 			continue
 		}
 		st.BurnRates = append(st.BurnRates, pledgev1.BurnRate{Window: promDuration(w), Value: formatFixed(r/o.Budget, 2)})
 	}
-	if t.Events <= 0 || math.IsNaN(t.Errors) {
-		st.State = pledgev1.StateNoData
-		return st
+	if problem := t.Invalid(); problem != "" {
+		err := fmt.Errorf("%s: %s over the window", o.Name, problem)
+		st.State, st.Message = pledgev1.StateNoData, err.Error()
+		return st, err
 	}
-	ratio := math.Max(0, t.Errors/t.Events)
+	if t.Events == 0 {
+		st.State = pledgev1.StateNoData
+		return st, nil
+	}
+	ratio := t.Errors / t.Events
 	remaining := 100 * (1 - ratio/o.Budget)
 	st.Attainment = formatFixed(100*(1-ratio), attainmentDecimals(o.Target))
 	st.ErrorBudgetRemaining = formatFixed(remaining, 1)
@@ -57,8 +71,36 @@ func Standing(o Objective, t Totals, ratios map[time.Duration]float64, firing bo
 	default:
 		st.State = pledgev1.StateMet
 	}
-	return st
+	return st, nil
 }
+
+// Invalid says why the totals cannot be a standing, or "" when they can: counts that are not
+// finite numbers, negative counts (in sum or in any hour), or more bad events than events.
+func (t Totals) Invalid() string {
+	for _, c := range []struct {
+		what      string
+		v, lowest float64
+	}{{"bad events", t.Errors, t.LowestErrors}, {"all events", t.Events, t.LowestEvents}} {
+		switch {
+		case !finite(c.v):
+			return fmt.Sprintf("%s are %s", c.what, formatCount(c.v))
+		case c.v < 0:
+			return fmt.Sprintf("%s are negative (%s)", c.what, formatCount(c.v))
+		case c.lowest < 0:
+			return fmt.Sprintf("an hourly total of %s is negative (%s)", c.what, formatCount(c.lowest))
+		}
+	}
+	// Bad and all events are summed apart, so all-bad traffic may differ in the last bits.
+	if t.Errors > t.Events*(1+1e-9) {
+		return fmt.Sprintf("bad events (%s) exceed all events (%s)", formatCount(t.Errors), formatCount(t.Events))
+	}
+	return ""
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// formatCount writes a count as Prometheus would (shortest form, NaN, +Inf).
+func formatCount(f float64) string { return model.SampleValue(f).String() }
 
 // Score is the weighted attainment of the objectives that have data, or "" when none has.
 func Score(objectives []Objective, st []pledgev1.ObjectiveStatus) string {
@@ -89,10 +131,13 @@ func MinBudget(st []pledgev1.ObjectiveStatus) string {
 	return out
 }
 
-// Compliant derives the Compliant condition from the objectives' states.
-func Compliant(st []pledgev1.ObjectiveStatus) (metav1.ConditionStatus, string, string) {
+// Compliant derives the Compliant condition from the objectives' states: False when any
+// objective is Breached (whatever the others' data), Unknown with reason InvalidData when any
+// objective's numbers cannot be a standing, Unknown with reason NoData when no objective has
+// data, True otherwise.
+func (r Result) Compliant() (metav1.ConditionStatus, string, string) {
 	var breached, atRisk, noData []string
-	for _, s := range st {
+	for _, s := range r.Objectives {
 		switch s.State {
 		case pledgev1.StateBreached:
 			breached = append(breached, s.Name)
@@ -104,8 +149,14 @@ func Compliant(st []pledgev1.ObjectiveStatus) (metav1.ConditionStatus, string, s
 	}
 	switch {
 	case len(breached) > 0:
-		return metav1.ConditionFalse, pledgev1.ReasonObjectivesNotMet, "Breached: " + strings.Join(breached, ", ")
-	case len(noData) == len(st):
+		msg := "Breached: " + strings.Join(breached, ", ")
+		if len(r.Invalid) > 0 {
+			msg += "; invalid data: " + strings.Join(r.Invalid, "; ")
+		}
+		return metav1.ConditionFalse, pledgev1.ReasonObjectivesNotMet, msg
+	case len(r.Invalid) > 0:
+		return metav1.ConditionUnknown, pledgev1.ReasonInvalidData, "Prometheus returned numbers that cannot be a standing: " + strings.Join(r.Invalid, "; ")
+	case len(noData) == len(r.Objectives):
 		return metav1.ConditionUnknown, pledgev1.ReasonNoData, "No events measured yet for any objective"
 	}
 	msg := "All measured objectives meet their targets"

@@ -27,6 +27,8 @@ const (
 	AlertBurnRate = "PledgeErrorBudgetBurn"
 	// AlertEscalation is the escalation-tier alert (one rule per tier).
 	AlertEscalation = "PledgeEscalation"
+	// AlertNoData is the ticket raised while an objective's series is absent.
+	AlertNoData = "PledgeObjectiveNoData"
 
 	LabelStandard  = "service_standard"
 	LabelNamespace = "namespace"
@@ -67,6 +69,10 @@ type Objective struct {
 	// ErrorsExpr and EventsExpr yield the bad-event and all-event rates per second over 5m.
 	ErrorsExpr string
 	EventsExpr string
+	// Presence selects the raw series whose absence means the objective is not measured at
+	// all (a typo in a selector, a renamed metric, a wrong le bound): the total counter, the
+	// threshold bucket, or the 0/1 gauge. PledgeObjectiveNoData fires while it is absent.
+	Presence string
 }
 
 // Window is one resolved burn-rate window pair.
@@ -97,6 +103,9 @@ type Standard struct {
 	MinEvents                int64
 	RunbookURL               string
 	ExtraLabels              map[string]string
+	// NoDataAfter is how long an objective's series must be absent before PledgeObjectiveNoData
+	// fires; zero disables the alert.
+	NoDataAfter time.Duration
 	// Escalation is nil when the standard has no escalation.
 	Escalation *Escalation
 	// Warnings are problems that do not stop rendering (for example a pair that cannot fire).
