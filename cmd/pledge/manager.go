@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -81,6 +82,11 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
+	if limit, from, err := setMemoryLimit(os.Getenv); err != nil {
+		return err
+	} else if limit > 0 {
+		ctrl.Log.WithName("setup").Info("Go memory limit", "bytes", limit, "from", from)
+	}
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no cluster to talk to: %w", err)

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+func TestSetMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	cases := map[string]struct {
+		env     map[string]string
+		want    int64
+		from    string
+		wantErr bool
+	}{
+		"no limit":            {env: map[string]string{}, want: 0},
+		"container limit":     {env: map[string]string{memoryLimitEnv: "268435456"}, want: 241591910, from: "90% of PLEDGE_MEMORY_LIMIT"},
+		"GOMEMLIMIT wins":     {env: map[string]string{"GOMEMLIMIT": "100MiB", memoryLimitEnv: "268435456"}, want: math.MaxInt64, from: "GOMEMLIMIT"},
+		"not a number":        {env: map[string]string{memoryLimitEnv: "256Mi"}, wantErr: true},
+		"zero is not a limit": {env: map[string]string{memoryLimitEnv: "0"}, wantErr: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			debug.SetMemoryLimit(math.MaxInt64)
+			got, from, err := setMemoryLimit(func(k string) string { return tc.env[k] })
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want error %v", err, tc.wantErr)
+			}
+			if got != tc.want || from != tc.from {
+				t.Fatalf("got %d from %q, want %d from %q", got, from, tc.want, tc.from)
+			}
+			if tc.want > 0 && debug.SetMemoryLimit(-1) != tc.want {
+				t.Fatalf("the runtime's limit is %d, want %d", debug.SetMemoryLimit(-1), tc.want)
+			}
+		})
+	}
+}
