@@ -78,11 +78,11 @@ func TestRenderSampleFormats(t *testing.T) {
 		}},
 		"alertmanagerconfig": {format: "alertmanagerconfig", want: []string{
 			"apiVersion: monitoring.coreos.com/v1alpha1", "kind: AlertmanagerConfig", "route:", "receivers:",
-			"shop-checkout-on-call", "shop-checkout-informed", "http://pager.example.com/hook", "business-hours",
+			"shop/checkout/on-call", "shop/checkout/informed", "http://pager.example.com/hook", "business-hours",
 		}},
 		"alertmanager": {format: "alertmanager", want: []string{
 			"route:", "receivers:", "time_intervals:", "inhibit_rules:", "webhook_configs:", "email_configs:",
-			"shop-checkout-head-of-department",
+			"shop/checkout/head-of-department",
 		}},
 	}
 	for name, tc := range cases {
@@ -119,9 +119,9 @@ func TestRenderOutputDir(t *testing.T) {
 		file   string
 		marker string
 	}{
-		"prometheusrule":     {"prometheusrule", "shop-checkout.prometheusrule.yaml", "kind: PrometheusRule"},
+		"prometheusrule":     {"prometheusrule", "shop_checkout.prometheusrule.yaml", "kind: PrometheusRule"},
 		"rules":              {"rules", "rules.yaml", "groups:"},
-		"alertmanagerconfig": {"alertmanagerconfig", "shop-checkout.alertmanagerconfig.yaml", "kind: AlertmanagerConfig"},
+		"alertmanagerconfig": {"alertmanagerconfig", "shop_checkout.alertmanagerconfig.yaml", "kind: AlertmanagerConfig"},
 		"alertmanager":       {"alertmanager", "alertmanager.yaml", "route:"},
 	}
 	for name, tc := range cases {
@@ -146,6 +146,31 @@ func TestRenderOutputDir(t *testing.T) {
 				t.Errorf("%d files written, want 1", len(entries))
 			}
 		})
+	}
+}
+
+// TestRenderOutputDirKeepsEveryStandard: a-b/c and a/b-c each get their own file (with '-'
+// joining namespace and name, both were a-b-c and one was lost).
+func TestRenderOutputDirKeepsEveryStandard(t *testing.T) {
+	std, policy := cliSampleDocs(t)
+	rename := func(doc, namespace, name string) string {
+		doc = strings.Replace(doc, "namespace: shop", "namespace: "+namespace, 1)
+		return strings.Replace(doc, "name: checkout", "name: "+name, 1)
+	}
+	in := cliWrite(t, map[string]string{"standards.yaml": strings.Join([]string{
+		rename(std, "a-b", "c"), strings.Replace(policy, "namespace: shop", "namespace: a-b", 1),
+		rename(std, "a", "b-c"), strings.Replace(policy, "namespace: shop", "namespace: a", 1),
+	}, "---\n")})
+	for _, format := range []string{"prometheusrule", "alertmanagerconfig"} {
+		dir := t.TempDir()
+		if code, _, errOut := cliRun(t, nil, "render", "-f", in, "--format", format, "-o", dir); code != 0 {
+			t.Fatalf("%s: exit %d, stderr:\n%s", format, code, errOut)
+		}
+		for _, want := range []string{"a-b_c." + format + ".yaml", "a_b-c." + format + ".yaml"} {
+			if _, err := os.Stat(filepath.Join(dir, want)); err != nil {
+				t.Errorf("%s: %v", format, err)
+			}
+		}
 	}
 }
 
@@ -421,7 +446,7 @@ func TestDirectory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
-	if !strings.Contains(out, "shop-checkout-on-call") {
+	if !strings.Contains(out, "shop/checkout/on-call") {
 		t.Errorf("routing of the standard missing:\n%s", out)
 	}
 	code, out, _ = cliRun(t, nil, "validate", "-f", dir)

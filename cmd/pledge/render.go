@@ -141,9 +141,16 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, output{fmt.Sprintf("%s-%s.%s.yaml", s.Namespace, s.Name, format), stripCreationTimestamp(b)})
+		outs = append(outs, output{outputName(s, format), stripCreationTimestamp(b)})
 	}
 	return outs, nil
+}
+
+// outputName is the file of one standard's object in -o DIR: <namespace>_<name>.<format>.yaml.
+// Namespaces and names are DNS labels, which cannot hold '_', so two standards never share a
+// file (with '-', a-b/c and a/b-c did).
+func outputName(s *render.Standard, format string) string {
+	return s.Namespace + "_" + s.Name + "." + format + ".yaml"
 }
 
 // stripCreationTimestamp drops the "creationTimestamp: null" that ObjectMeta marshals to.
@@ -162,6 +169,13 @@ func write(stdout io.Writer, dir string, outs []output) error {
 			}
 		}
 		return nil
+	}
+	names := map[string]bool{}
+	for _, o := range outs {
+		if names[o.name] {
+			return fmt.Errorf("two outputs would be written to %s", filepath.Join(dir, o.name))
+		}
+		names[o.name] = true
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

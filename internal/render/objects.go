@@ -113,17 +113,17 @@ func (s *Standard) PrometheusRule() *monitoringv1.PrometheusRule {
 }
 
 // AlertmanagerConfig renders the standard's routing as a prometheus-operator
-// AlertmanagerConfig, or nil when the standard has no escalation. prometheus-operator adds a
-// namespace="<namespace>" matcher to the top route itself, so the tree matches only the
-// standard's own label below it.
+// AlertmanagerConfig, or nil when the standard has no escalation. The top route matches the
+// namespace itself, as the plain format's does: under the Alertmanager's default matcher
+// strategy (OnNamespace) prometheus-operator appends the same namespace="<namespace>" matcher
+// (a repeat that changes nothing), and under strategy None nothing else would keep a standard
+// of the same name in another namespace out.
 func (s *Standard) AlertmanagerConfig() (*monitoringv1alpha1.AlertmanagerConfig, error) {
 	r := s.Routing()
 	if r == nil {
 		return nil, nil
 	}
-	top := r.Route
-	top.Matchers = dropLabel(top.Matchers, LabelNamespace)
-	route, err := amcRoute(top)
+	route, err := amcRoute(r.Route)
 	if err != nil {
 		return nil, err
 	}
@@ -142,16 +142,6 @@ func (s *Standard) AlertmanagerConfig() (*monitoringv1alpha1.AlertmanagerConfig,
 			MuteTimeIntervals: r.TimeIntervals,
 		},
 	}, nil
-}
-
-func dropLabel(ms [][2]string, name string) [][2]string {
-	var out [][2]string
-	for _, m := range ms {
-		if m[0] != name {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func amcMatchers(ms [][2]string) []monitoringv1alpha1.Matcher {

@@ -35,6 +35,9 @@ type plainRule struct {
 
 // RulesFile renders the standards as one plain Prometheus rule file (groups:).
 func RulesFile(standards []*Standard) ([]byte, error) {
+	if err := distinct(standards); err != nil {
+		return nil, err
+	}
 	f := plainRuleFile{Groups: []plainGroup{}}
 	for _, s := range standards {
 		for _, g := range s.RuleGroups() {
@@ -119,9 +122,13 @@ func NeedsGlobalSMTP(standards []*Standard) bool {
 
 // AlertmanagerFile renders the standards' routing as one plain Alertmanager configuration:
 // a top route with one subtree per standard, the receivers, time intervals and inhibitions.
-// Time intervals are prefixed with <namespace>-<standard>- so that standards cannot collide.
+// Receivers and time intervals are named <namespace>/<standard>/<name> (ReceiverName), so that
+// standards cannot collide.
 // smtp (DefaultSMTP when empty) becomes the global e-mail sender when a receiver needs one.
 func AlertmanagerFile(standards []*Standard, smtp SMTP) ([]byte, error) {
+	if err := distinct(standards); err != nil {
+		return nil, err
+	}
 	cfg := plainAM{
 		Route:     plainRoute{Receiver: DefaultReceiver, GroupBy: []string{LabelNamespace, LabelStandard, LabelObjective}},
 		Receivers: []map[string]any{{"name": DefaultReceiver}},
@@ -142,8 +149,8 @@ func AlertmanagerFile(standards []*Standard, smtp SMTP) ([]byte, error) {
 			cfg.Receivers = append(cfg.Receivers, pr)
 		}
 		cfg.InhibitRules = append(cfg.InhibitRules, plainInhibit{
-			SourceMatchers: matcherStrings(append([][2]string{{LabelNamespace, s.Namespace}}, r.Inhibit.Source...)),
-			TargetMatchers: matcherStrings(append([][2]string{{LabelNamespace, s.Namespace}}, r.Inhibit.Target...)),
+			SourceMatchers: matcherStrings(r.Inhibit.Source),
+			TargetMatchers: matcherStrings(r.Inhibit.Target),
 			Equal:          r.Inhibit.Equal,
 		})
 		for _, ti := range r.TimeIntervals {
@@ -160,6 +167,20 @@ func AlertmanagerFile(standards []*Standard, smtp SMTP) ([]byte, error) {
 		cfg.Global = map[string]string{"smtp_smarthost": smtp.Smarthost, "smtp_from": smtp.From}
 	}
 	return encodeYAML(cfg)
+}
+
+// distinct refuses a standard given twice: its rule groups, receivers and time intervals
+// would collide in one file.
+func distinct(standards []*Standard) error {
+	seen := make(map[string]bool, len(standards))
+	for _, s := range standards {
+		key := s.Namespace + "/" + s.Name
+		if seen[key] {
+			return fmt.Errorf("standard %s is given more than once", key)
+		}
+		seen[key] = true
+	}
+	return nil
 }
 
 // encodeYAML writes YAML with two-space indentation. The plain formats are encoded directly

@@ -2,7 +2,6 @@ package render
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -38,9 +37,13 @@ type InhibitRule struct {
 	Equal          []string
 }
 
-// ReceiverName is the stable, readable name of a generated receiver.
+// ReceiverName is the stable, readable name of a generated receiver (and, in the plain
+// Alertmanager format, of a time interval): <namespace>/<standard>/<part>. Namespace, standard,
+// tier and time interval names are DNS labels, which cannot hold '/', so two standards never
+// share a name (with '-' as separator, a-b/c and a/b-c did). prometheus-operator names what it
+// generates from an AlertmanagerConfig the same way.
 func (s *Standard) ReceiverName(part string) string {
-	return fmt.Sprintf("%s-%s-%s", s.Namespace, s.Name, part)
+	return s.Namespace + "/" + s.Name + "/" + part
 }
 
 // Routing renders the escalation as a route tree, or nil when the standard has no escalation.
@@ -57,8 +60,8 @@ func (s *Standard) Routing() *Routing {
 		GroupBy:       []string{LabelNamespace, LabelStandard, LabelObjective},
 		TimeIntervals: esc.TimeIntervals,
 		Inhibit: InhibitRule{
-			Source: [][2]string{{LabelStandard, s.Name}, {LabelSeverity, "page"}},
-			Target: [][2]string{{LabelStandard, s.Name}, {LabelSeverity, "ticket"}},
+			Source: [][2]string{{LabelNamespace, s.Namespace}, {LabelStandard, s.Name}, {LabelSeverity, "page"}},
+			Target: [][2]string{{LabelNamespace, s.Namespace}, {LabelStandard, s.Name}, {LabelSeverity, "ticket"}},
 			Equal:  []string{LabelNamespace, LabelStandard, LabelObjective},
 		},
 	}

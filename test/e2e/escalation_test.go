@@ -74,7 +74,7 @@ func TestEscalation(t *testing.T) {
 func escalationScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanager, prom *procs.Prometheus, activeNow string, recover func()) {
 	// Tier 1: the first page.
 	tier1 := hook.WaitForFirst(t, "/tier1", "firing", firstPageTimeout)
-	a1 := onlyAlert(t, tier1, "shop-checkout-on-call", map[string]string{
+	a1 := onlyAlert(t, tier1, "shop/checkout/on-call", map[string]string{
 		"alertname": "PledgeEscalation", "escalation_tier": "1", "escalation_tier_name": "on-call", "severity": "page",
 		"service_standard": "checkout", "namespace": "shop", "service": "checkout", "objective": "availability",
 	})
@@ -88,7 +88,7 @@ func escalationScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanage
 
 	// Informed: a copy of tier 1, at the same time.
 	informed := hook.WaitForFirst(t, "/informed", "firing", arriveTimeout)
-	onlyAlert(t, informed, "shop-checkout-informed", map[string]string{"escalation_tier": "1", "service_standard": "checkout"})
+	onlyAlert(t, informed, "shop/checkout/informed", map[string]string{"escalation_tier": "1", "service_standard": "checkout"})
 	t.Logf("informed notified %s after the page started", informed.Received.Sub(t0).Round(time.Millisecond))
 	if informed.Received.After(t0.Add(checkoutTier2 - earlyMargin)) {
 		t.Errorf("informed was notified at %s, not with tier 1 (page started %s)", ts(informed.Received), ts(t0))
@@ -105,7 +105,7 @@ func escalationScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanage
 
 	// Tier 2: not before its delay, and soon after it.
 	tier2 := hook.WaitForFirst(t, "/tier2", "firing", dueBy(t0.Add(checkoutTier2+arriveTimeout)))
-	a2 := onlyAlert(t, tier2, "shop-checkout-team-lead", map[string]string{
+	a2 := onlyAlert(t, tier2, "shop/checkout/team-lead", map[string]string{
 		"alertname": "PledgeEscalation", "escalation_tier": "2", "escalation_tier_name": "team-lead", "service_standard": "checkout",
 	})
 	t.Logf("tier 2 (team-lead, after %s) notified %s after the page started, %s after tier 1; its alert started %s after tier 1's",
@@ -151,7 +151,7 @@ func escalationScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanage
 	am.Reload()
 	reloaded := time.Now()
 	n3 := hook.WaitForFirst(t, "/tier3", "firing", arriveTimeout)
-	onlyAlert(t, n3, "shop-checkout-director", map[string]string{"escalation_tier": "3", "escalation_tier_name": "director", "service_standard": "checkout"})
+	onlyAlert(t, n3, "shop/checkout/director", map[string]string{"escalation_tier": "3", "escalation_tier_name": "director", "service_standard": "checkout"})
 	t.Logf("tier 3 notified %s after its interval was made active", n3.Received.Sub(reloaded).Round(time.Millisecond))
 
 	// Recovery: the page resolves and the notified tiers are told so.
@@ -168,7 +168,7 @@ func escalationScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanage
 
 func silenceScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanager, prom *procs.Prometheus) {
 	tier1 := hook.WaitForFirst(t, "/payments/tier1", "firing", firstPageTimeout)
-	a1 := onlyAlert(t, tier1, "shop-payments-on-call", map[string]string{"escalation_tier": "1", "service_standard": "payments"})
+	a1 := onlyAlert(t, tier1, "shop/payments/on-call", map[string]string{"escalation_tier": "1", "service_standard": "payments"})
 	t0 := a1.StartsAt
 
 	// The on-call engineer acknowledges, exactly as docs/escalation.md shows.
@@ -205,7 +205,7 @@ func silenceScenario(t *testing.T, hook *procs.Webhook, am *procs.Alertmanager, 
 	am.ExpireSilence(t, id)
 	expired := time.Now()
 	n := hook.WaitForFirst(t, "/payments/tier2", "firing", arriveTimeout)
-	onlyAlert(t, n, "shop-payments-team-lead", map[string]string{"escalation_tier": "2", "service_standard": "payments"})
+	onlyAlert(t, n, "shop/payments/team-lead", map[string]string{"escalation_tier": "2", "service_standard": "payments"})
 	t.Logf("tier 2 notified %s after the silence expired", n.Received.Sub(expired).Round(time.Millisecond))
 }
 

@@ -37,21 +37,21 @@ func TestRoutes(t *testing.T) {
 		want   string // receivers, comma separated, in amtool's order
 	}{
 		{"tier 1 pages on-call and copies informed", with(checkout, "alertname=PledgeEscalation", "severity=page", "escalation_tier=1", "escalation_tier_name=on-call"),
-			"shop-checkout-informed,shop-checkout-on-call"},
+			"shop/checkout/informed,shop/checkout/on-call"},
 		{"tier 2 goes to the team lead only", with(checkout, "alertname=PledgeEscalation", "severity=page", "escalation_tier=2", "escalation_tier_name=team-lead"),
-			"shop-checkout-team-lead"},
+			"shop/checkout/team-lead"},
 		{"tier 3 goes to the director (route with active time interval)", with(checkout, "alertname=PledgeEscalation", "severity=page", "escalation_tier=3", "escalation_tier_name=director"),
-			"shop-checkout-director"},
+			"shop/checkout/director"},
 		{"tickets go to the ticket receiver", with(checkout, "alertname=PledgeErrorBudgetBurn", "severity=ticket", "long_window=3d", "short_window=6h"),
-			"shop-checkout-tickets"},
+			"shop/checkout/tickets"},
 		{"burn-rate pages are not routed (tier 1 is the same signal)", with(checkout, "alertname=PledgeErrorBudgetBurn", "severity=page", "long_window=1h", "short_window=5m"),
-			"shop-checkout-unrouted"},
+			"shop/checkout/unrouted"},
 		{"another standard's tier 1 has no informed copy", with(payments, "alertname=PledgeEscalation", "severity=page", "escalation_tier=1"),
-			"shop-payments-on-call"},
+			"shop/payments/on-call"},
 		{"another standard's tier 2 is its own", with(payments, "alertname=PledgeEscalation", "severity=page", "escalation_tier=2"),
-			"shop-payments-team-lead"},
+			"shop/payments/team-lead"},
 		{"another standard's tickets default to its tier 1", with(payments, "alertname=PledgeErrorBudgetBurn", "severity=ticket"),
-			"shop-payments-on-call"},
+			"shop/payments/on-call"},
 		{"same standard name in another namespace does not match", []string{"namespace=other", "service_standard=checkout", "escalation_tier=1", "severity=page"},
 			"pledge-default"},
 		{"an unknown standard does not match", []string{"namespace=shop", "service_standard=orders", "escalation_tier=1", "severity=page"},
@@ -95,19 +95,19 @@ func TestRoutes(t *testing.T) {
 		var found []string
 		for _, sub := range cfg.Route.Routes {
 			for _, r := range sub.Routes {
-				if r.Receiver == "shop-checkout-director" {
+				if r.Receiver == "shop/checkout/director" {
 					found = r.ActiveTimeIntervals
 				} else if len(r.ActiveTimeIntervals) > 0 {
 					t.Errorf("route to %s has active time intervals %v; only the director's should", r.Receiver, r.ActiveTimeIntervals)
 				}
 			}
 		}
-		if !slices.Equal(found, []string{"shop-checkout-never-now"}) {
-			t.Fatalf("director route active_time_intervals = %v, want [shop-checkout-never-now]", found)
+		if !slices.Equal(found, []string{"shop/checkout/never-now"}) {
+			t.Fatalf("director route active_time_intervals = %v, want [shop/checkout/never-now]", found)
 		}
-		if len(cfg.TimeIntervals) != 1 || cfg.TimeIntervals[0].Name != "shop-checkout-never-now" ||
+		if len(cfg.TimeIntervals) != 1 || cfg.TimeIntervals[0].Name != "shop/checkout/never-now" ||
 			len(cfg.TimeIntervals[0].TimeIntervals) != 1 || len(cfg.TimeIntervals[0].TimeIntervals[0].Weekdays) != 5 {
-			t.Fatalf("time_intervals = %+v, want shop-checkout-never-now with five weekdays", cfg.TimeIntervals)
+			t.Fatalf("time_intervals = %+v, want shop/checkout/never-now with five weekdays", cfg.TimeIntervals)
 		}
 	})
 }
