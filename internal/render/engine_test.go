@@ -45,6 +45,9 @@ type timeline struct {
 
 // alertKey names an alert by what distinguishes its rules: objective and window pair, or tier.
 func alertKey(l labels.Labels) string {
+	if l.Get(labels.AlertName) == render.AlertNoData {
+		return l.Get(render.LabelObjective) + " nodata"
+	}
 	if tier := l.Get(render.LabelTier); tier != "" {
 		return fmt.Sprintf("%s tier%s", l.Get(render.LabelObjective), tier)
 	}
@@ -105,6 +108,12 @@ func (tl *timeline) keys() []string {
 // evaluates it every step for d, scraping the synthetic series every minute.
 func simulate(t *testing.T, standards []*render.Standard, in []series, d, step time.Duration) *timeline {
 	t.Helper()
+	return simulateScraped(t, standards, in, d, step, time.Minute)
+}
+
+// simulateScraped is simulate with the synthetic series scraped every scrape.
+func simulateScraped(t *testing.T, standards []*render.Standard, in []series, d, step, scrape time.Duration) *timeline {
+	t.Helper()
 	ruleFile, err := render.RulesFile(standards)
 	if err != nil {
 		t.Fatalf("render: %v", err)
@@ -152,7 +161,6 @@ func simulate(t *testing.T, standards []*render.Standard, in []series, d, step t
 		return v
 	}
 	counters := make([]float64, len(in))
-	const scrape = time.Minute
 	var scraped time.Duration = -scrape
 	for at := time.Duration(0); at <= d; at += step {
 		app := db.Appender(ctx)
@@ -181,6 +189,11 @@ func simulate(t *testing.T, standards []*render.Standard, in []series, d, step t
 		now := map[string]bool{}
 		for _, g := range gs {
 			g.Eval(ctx, start.Add(at))
+			if at == step {
+				// As Prometheus does after a group's second evaluation: from then on its
+				// alerting rules write the ALERTS series, which the escalation tiers read.
+				g.RestoreForState(start.Add(at))
+			}
 			for _, r := range g.Rules() {
 				if err := r.LastError(); err != nil {
 					tl.errors = append(tl.errors, fmt.Sprintf("%s at %s: %v", r.Name(), at, err))
@@ -311,16 +324,20 @@ func TestBurnRateAlertsFireWhenTheMathSays(t *testing.T) {
 			},
 		},
 		// After a page at 2%, errors stop at +1h: the 5m short window clears within 5m (plus a
-		// scrape), so page-fast must stop by +1h7m although the 1h window still shows the burn.
-		"paging stops within the short window after recovery": {
+		// scrape), so the condition clears by +1h7m although the 1h window still shows the burn;
+		// the page keeps firing for keepFiringFor (10m) after that, and no longer.
+		"paging stops within the short window and keepFiringFor after recovery": {
 			share: stepFn(0, 0.02, warm, warm+time.Hour), d: warm + 2*time.Hour,
 			check: func(t *testing.T, tl *timeline) {
 				k := key("availability", pageFast)
 				if !tl.firingAt(k, warm+59*time.Minute) {
 					t.Fatalf("page-fast must be firing before recovery")
 				}
-				if last := tl.lastFiring(k); last > warm+time.Hour+7*time.Minute {
-					t.Errorf("page-fast still fired at %v, more than the 5m short window after recovery at %v", last, warm+time.Hour)
+				if last := tl.lastFiring(k); last > warm+time.Hour+7*time.Minute+render.DefaultKeepFiringFor {
+					t.Errorf("page-fast still fired at %v, more than the 5m short window and keepFiringFor after recovery at %v", last, warm+time.Hour)
+				}
+				if !tl.firingAt(k, warm+time.Hour+render.DefaultKeepFiringFor) {
+					t.Errorf("page-fast must keep firing for keepFiringFor after its condition clears")
 				}
 			},
 		},
@@ -362,8 +379,9 @@ func TestNoTrafficNoAlertNoError(t *testing.T) {
 	std := resolve(t, ratioStandard)
 	t.Run("no series at all", func(t *testing.T) {
 		tl := simulate(t, []*render.Standard{std}, nil, 2*time.Hour, time.Minute)
-		if k := tl.keys(); len(k) > 0 {
-			t.Errorf("alerts fired without data: %v", k)
+		// Only the no-data ticket: the total series has never been seen.
+		if k := tl.keys(); len(k) != 1 || k[0] != "availability nodata" {
+			t.Errorf("want only the no-data alert without data, got %v", k)
 		}
 	})
 	t.Run("series present but idle", func(t *testing.T) {

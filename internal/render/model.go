@@ -42,6 +42,16 @@ const (
 
 	// baseWindow is the range of the recorded rates; every other window is built from them.
 	baseWindow = 5 * time.Minute
+	// fallbackWindow is the range the recorded rates fall back to when the 5m range holds fewer
+	// than two samples of a series (series sampled every 2.5m to 5m). Four samples of a series
+	// sampled every 5m fit in it, as Prometheus advises for rate().
+	fallbackWindow = 20 * time.Minute
+	// maxSampleInterval is the longest sampleInterval a standard may declare.
+	maxSampleInterval = 15 * time.Minute
+	// DefaultKeepFiringFor is how long pages and tiers keep firing after the page condition clears.
+	DefaultKeepFiringFor = 10 * time.Minute
+	// DefaultNoDataAfter is how long an objective's series must be absent before PledgeObjectiveNoData fires.
+	DefaultNoDataAfter = 10 * time.Minute
 	// DefaultWindow is the rolling window when a standard sets neither window nor calendar.
 	DefaultWindow = 30 * 24 * time.Hour
 )
@@ -66,9 +76,12 @@ type Objective struct {
 	// Budget is the allowed share of bad events, 1 - target/100, e.g. 0.001.
 	Budget float64
 	Weight int32
-	// ErrorsExpr and EventsExpr yield the bad-event and all-event rates per second over 5m.
+	// ErrorsExpr and EventsExpr yield the bad-event and all-event rates per second over 5m
+	// (over the fallback range where 5m holds too few samples).
 	ErrorsExpr string
 	EventsExpr string
+	// SampleInterval is the declared sample interval, zero when none is declared (5m or less).
+	SampleInterval time.Duration
 	// Presence selects the raw series whose absence means the objective is not measured at
 	// all (a typo in a selector, a renamed metric, a wrong le bound): the total counter, the
 	// threshold bucket, or the 0/1 gauge. PledgeObjectiveNoData fires while it is absent.
@@ -103,6 +116,8 @@ type Standard struct {
 	MinEvents                int64
 	RunbookURL               string
 	ExtraLabels              map[string]string
+	// KeepFiringFor holds pages and reached tiers after the page condition clears.
+	KeepFiringFor time.Duration
 	// NoDataAfter is how long an objective's series must be absent before PledgeObjectiveNoData
 	// fires; zero disables the alert.
 	NoDataAfter time.Duration

@@ -105,6 +105,10 @@ func (s *Standard) PrometheusRule() *monitoringv1.PrometheusRule {
 				d := monitoringv1.Duration(promDuration(r.For))
 				mr.For = &d
 			}
+			if r.KeepFiringFor > 0 {
+				d := monitoringv1.NonEmptyDuration(promDuration(r.KeepFiringFor))
+				mr.KeepFiringFor = &d
+			}
 			rg.Rules = append(rg.Rules, mr)
 		}
 		pr.Spec.Groups = append(pr.Spec.Groups, rg)

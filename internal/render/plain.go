@@ -25,12 +25,13 @@ type plainGroup struct {
 }
 
 type plainRule struct {
-	Record      string            `yaml:"record,omitempty"`
-	Alert       string            `yaml:"alert,omitempty"`
-	Expr        string            `yaml:"expr"`
-	For         string            `yaml:"for,omitempty"`
-	Labels      map[string]string `yaml:"labels,omitempty"`
-	Annotations map[string]string `yaml:"annotations,omitempty"`
+	Record        string            `yaml:"record,omitempty"`
+	Alert         string            `yaml:"alert,omitempty"`
+	Expr          string            `yaml:"expr"`
+	For           string            `yaml:"for,omitempty"`
+	KeepFiringFor string            `yaml:"keep_firing_for,omitempty"`
+	Labels        map[string]string `yaml:"labels,omitempty"`
+	Annotations   map[string]string `yaml:"annotations,omitempty"`
 }
 
 // RulesFile renders the standards as one plain Prometheus rule file (groups:).
@@ -49,6 +50,9 @@ func RulesFile(standards []*Standard) ([]byte, error) {
 				pr := plainRule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
 				if r.For > 0 {
 					pr.For = promDuration(r.For)
+				}
+				if r.KeepFiringFor > 0 {
+					pr.KeepFiringFor = promDuration(r.KeepFiringFor)
 				}
 				pg.Rules = append(pg.Rules, pr)
 			}

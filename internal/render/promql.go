@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -100,4 +101,33 @@ type labelsMatcher = labels.Matcher
 
 func mustMatcher(name, value string) *labels.Matcher {
 	return labels.MustNewMatcher(labels.MatchEqual, name, value)
+}
+
+// fallbackRange is the range the recorded rates fall back to for an objective whose series
+// are sampled every interval (zero when none is declared, meaning 5m or less): at least 20m,
+// and four declared intervals.
+func fallbackRange(interval time.Duration) time.Duration { return max(fallbackWindow, 4*interval) }
+
+// counterRate is the summed per-second rate of the counters sel selects over 5m or, where no
+// series holds two samples within 5m (a series sampled every 5m), over the fallback range fb.
+// Both ranges estimate the same per-second rate, so the recorded series stays one quantity
+// whichever side yields it.
+func counterRate(sel string, fb time.Duration) string {
+	return fmt.Sprintf("(sum(rate(%s[5m])) or sum(rate(%s[%s])))", sel, sel, promDuration(fb))
+}
+
+// sampleRate is, for 0/1 samples, the per-second rate of all samples and of bad (0) samples
+// over 5m; with a declared interval longer than 5m, over the fallback range where 5m is empty.
+func sampleRates(sel string, interval time.Duration) (events, errors string) {
+	per := func(r time.Duration) (string, string) {
+		d, s := promDuration(r), formatFloat(r.Seconds())
+		count := fmt.Sprintf("sum(count_over_time(%s[%s]))", sel, d)
+		return fmt.Sprintf("%s / %s", count, s), fmt.Sprintf("(%s - sum(sum_over_time(%s[%s]))) / %s", count, sel, d, s)
+	}
+	events, errors = per(baseWindow)
+	if interval > baseWindow {
+		e, b := per(fallbackRange(interval))
+		events, errors = "("+events+" or "+e+")", "("+errors+" or "+b+")"
+	}
+	return events, errors
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 )
 
 // RuleGroup is a Prometheus rule group in a neutral form, converted to both the
@@ -19,12 +21,14 @@ type RuleGroup struct {
 
 // Rule is a recording or alerting rule.
 type Rule struct {
-	Record      string
-	Alert       string
-	Expr        string
-	For         time.Duration
-	Labels      map[string]string
-	Annotations map[string]string
+	Record string
+	Alert  string
+	Expr   string
+	For    time.Duration
+	// KeepFiringFor keeps a firing alert firing for this long after its condition clears.
+	KeepFiringFor time.Duration
+	Labels        map[string]string
+	Annotations   map[string]string
 }
 
 // seriesLabels are the contract labels of one objective.
@@ -84,9 +88,10 @@ func hourlyTotal(series, sel string) string {
 }
 
 // RuleGroups renders two rule groups per standard. The first, at the global interval, holds
-// two recording rules per objective, one burn-rate alert per enabled window pair and one
-// escalation alert per tier. The second, evaluated hourly, records each objective's hourly
-// totals, from which compliance measures whole windows cheaply (720 samples for 30 days).
+// per objective two recording rules, one burn-rate alert per enabled window pair, the no-data
+// alert and one escalation alert per tier. The second, evaluated hourly, records each
+// objective's hourly totals, from which compliance measures whole windows cheaply (720 samples
+// for 30 days).
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
 	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
@@ -103,40 +108,65 @@ func (s *Standard) RuleGroups() []RuleGroup {
 		if s.AlertsDisabled {
 			continue
 		}
-		var pages []string
+		var firstPage *Window
 		for _, w := range s.Windows {
-			cond := s.burnCondition(o, w)
-			if w.Severity == "page" {
-				pages = append(pages, cond)
-			}
 			labels := s.alertLabels(o)
 			labels[LabelSeverity] = string(w.Severity)
 			labels[LabelLong] = promDuration(w.Long)
 			labels[LabelShort] = promDuration(w.Short)
+			r := Rule{Alert: AlertBurnRate, Expr: s.burnCondition(o, w), Labels: labels, Annotations: s.burnAnnotations(o, w)}
+			if w.Severity == pledgev1.SeverityPage {
+				r.KeepFiringFor = s.KeepFiringFor
+				if firstPage == nil {
+					firstPage = &w
+				}
+			}
+			g.Rules = append(g.Rules, r)
+		}
+		if after := s.noDataAfter(o); after > 0 {
+			labels := s.alertLabels(o)
+			labels[LabelSeverity] = string(pledgev1.SeverityTicket)
 			g.Rules = append(g.Rules, Rule{
-				Alert: AlertBurnRate, Expr: cond, Labels: labels,
-				Annotations: s.burnAnnotations(o, w),
+				Alert: AlertNoData, Expr: fmt.Sprintf("sum(absent_over_time(%s[%s]))", o.Presence, promDuration(after)),
+				Labels: labels, Annotations: s.noDataAnnotations(o, after),
 			})
 		}
-		if s.Escalation == nil || len(pages) == 0 {
+		if s.Escalation == nil || firstPage == nil {
 			continue
 		}
-		page := "(" + strings.Join(pages, ")\nor\n(") + ")"
-		if len(pages) == 1 {
-			page = pages[0]
-		}
+		tier := s.tierCondition(o, *firstPage)
 		for _, t := range s.Escalation.Tiers {
 			labels := s.alertLabels(o)
-			labels[LabelSeverity] = "page"
+			labels[LabelSeverity] = string(pledgev1.SeverityPage)
 			labels[LabelTier] = strconv.Itoa(t.Index)
 			labels[LabelTierName] = t.Name
 			g.Rules = append(g.Rules, Rule{
-				Alert: AlertEscalation, Expr: page, For: t.After, Labels: labels,
+				Alert: AlertEscalation, Expr: tier, For: t.After, Labels: labels,
 				Annotations: s.tierAnnotations(o, t),
 			})
 		}
 	}
 	return []RuleGroup{g, hourly}
+}
+
+// tierCondition holds while a page of the objective is firing, and yields the burn rate over
+// the first page pair's long window. It reads the page alerts' own ALERTS series, which the
+// rules above write earlier in the same evaluation: a page keeps firing for KeepFiringFor
+// after its condition clears, so a burn that dips for a moment does not send the tiers'
+// for: timers back to zero, and the tiers resolve KeepFiringFor after the burn really ends.
+func (s *Standard) tierCondition(o *Objective, first Window) string {
+	alerts := fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",%s=%q,%s=%q,%s=%q,%s="page"}`,
+		AlertBurnRate, LabelNamespace, s.Namespace, LabelStandard, s.Name, LabelObjective, o.Name, LabelSeverity)
+	return fmt.Sprintf("(%s) / %s\nand on ()\ncount(%s)", errorRatio(s.selector(o), first.Long), formatFloat(o.Budget), alerts)
+}
+
+// noDataAfter is how long the objective's series must be absent before PledgeObjectiveNoData
+// fires: the standard's setting, and at least two declared sample intervals; zero when off.
+func (s *Standard) noDataAfter(o *Objective) time.Duration {
+	if s.NoDataAfter <= 0 || o.Presence == "" {
+		return 0
+	}
+	return max(s.NoDataAfter, 2*o.SampleInterval)
 }
 
 func (s *Standard) alertLabels(o *Objective) map[string]string {
@@ -176,6 +206,20 @@ func (s *Standard) burnAnnotations(o *Objective, w Window) map[string]string {
 	return a
 }
 
+func (s *Standard) noDataAnnotations(o *Objective, after time.Duration) map[string]string {
+	a := map[string]string{
+		"summary": fmt.Sprintf("%s %s: no data for %s, the objective is not measured", s.Service, o.Name, promDuration(after)),
+		"description": fmt.Sprintf("Objective %s of %s promises %s%% good events over %s, but no sample of %s has been seen "+
+			"for %s, so its burn rate and budget-exhaustion horizon are unknown and no burn-rate alert can fire. "+
+			"Check the selector, the metric name and the bucket bound, and that the target is scraped.",
+			o.Name, s.Service, o.Target, s.windowText(), templateLiteral(o.Presence), promDuration(after)),
+	}
+	if s.RunbookURL != "" {
+		a["runbook_url"] = s.RunbookURL
+	}
+	return a
+}
+
 func (s *Standard) tierAnnotations(o *Objective, t Tier) map[string]string {
 	a := map[string]string{
 		"summary": fmt.Sprintf("%s %s: escalation tier %d (%s) after %s of fast budget burn",
@@ -190,6 +234,10 @@ func (s *Standard) tierAnnotations(o *Objective, t Tier) map[string]string {
 	}
 	return a
 }
+
+// templateLiteral makes s print as itself when Prometheus expands it as a template (a selector
+// may hold "{{" in a label value).
+func templateLiteral(s string) string { return strings.ReplaceAll(s, "{{", `{{ "{{" }}`) }
 
 func round(f float64, digits int) float64 {
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', digits, 64), 64)
