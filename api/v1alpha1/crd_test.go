@@ -106,6 +106,8 @@ func TestServiceStandardAdmission(t *testing.T) {
 		"graded class name":                {"thresholds: {p1: 4h, p2: 24h, p3: 72h}", "thresholds: {P1: 4h}", "spec.objectives[2].latency.graded.thresholds", "classes must be lower-case"},
 		"runbook not http":                 {"runbookURL: https://runbooks.example.com/checkout", "runbookURL: ftp://x", "spec.alerting.runbookURL", "should match"},
 		"reserved alert label":             {"runbookURL: https://runbooks.example.com/checkout", "labels: {severity: low}", "spec.alerting.labels", "must not override"},
+		"templated alert label value":      {"runbookURL: https://runbooks.example.com/checkout", "labels: {burn: '{{ $value }}'}", "spec.alerting.labels", "must not hold template braces"},
+		"template query in a label value":  {"runbookURL: https://runbooks.example.com/checkout", `labels: {team: '{{ with query "up" }}x{{ end }}'}`, "spec.alerting.labels", "must not hold template braces"},
 		"policyRef and tiers":              {"policyRef: {name: payments}", "policyRef: {name: payments}\n    tiers: [{name: a, after: 0m, receivers: [{name: r}]}]", "spec.escalation", "either policyRef or tiers"},
 		"inline tiers out of order": {"policyRef: {name: payments}",
 			"tiers:\n      - {name: a, after: 1h, receivers: [{name: r}]}\n      - {name: b, after: 30m, receivers: [{name: s}]}",

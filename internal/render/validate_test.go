@@ -460,9 +460,17 @@ func TestInvalidStandards(t *testing.T) {
 			edits: map[string]string{"spec.alerting.runbookURL": `"https://runbooks.example.com/{{ $labels.objective"`},
 			field: "spec.alerting.runbookURL", msg: "valid Prometheus template",
 		},
-		"alerting label broken template": {
-			edits: map[string]string{"spec.alerting.labels": `{team: "{{ if }}"}`},
-			field: "spec.alerting.labels[team]", msg: "valid Prometheus template",
+		"alerting label with the alert's value": {
+			edits: map[string]string{"spec.alerting.labels": `{team: payments, burn: "{{ $value }}"}`},
+			field: "spec.alerting.labels[burn]", msg: "resets the alert's for: duration",
+		},
+		"alerting label with a query": {
+			edits: map[string]string{"spec.alerting.labels": `{team: '{{ with query "up" }}{{ . | first | value }}{{ end }}'}`},
+			field: "spec.alerting.labels[team]", msg: "arbitrary PromQL",
+		},
+		"alerting label with the alert's labels": {
+			edits: map[string]string{"spec.alerting.labels": `{page_id: "{{ $labels.objective }}"}`},
+			field: "spec.alerting.labels[page_id]", msg: "must not contain",
 		},
 		"runbookURL unknown template function": {
 			edits: map[string]string{"spec.alerting.runbookURL": `"https://runbooks.example.com/{{ books $labels.objective }}"`},
@@ -795,10 +803,10 @@ func TestValidVariants(t *testing.T) {
 				}
 			},
 		},
-		"templated runbook URL and labels": {
+		"templated runbook URL, literal labels": {
 			edits: map[string]string{
 				"spec.alerting.runbookURL": `"https://runbooks.example.com/checkout/{{ $labels.objective }}"`,
-				"spec.alerting.labels":     `{team: payments, page_id: '{{ $labels.objective }}-{{ $value | printf "%.0f" }}'}`,
+				"spec.alerting.labels":     `{team: payments, page_id: "checkout-} {"}`,
 			},
 		},
 		"calendar quarter in Europe/Berlin": {
