@@ -170,6 +170,14 @@ type Objective struct {
 	// bool reads samples that are already good (1) or bad (0).
 	// +optional
 	Bool *BoolIndicator `json:"bool,omitempty"`
+
+	// sampleInterval declares how often the objective's series are sampled, when that is
+	// longer than 5m (up to 15m). Series sampled every 5m or faster need nothing declared: the
+	// recorded rates fall back to a 20m range when the 5m range holds too few samples. A
+	// declared interval widens that fallback to four intervals and the no-data alert's
+	// window to two.
+	// +optional
+	SampleInterval PromDuration `json:"sampleInterval,omitempty"`
 }
 
 // Severity of a burn-rate alert.
@@ -221,7 +229,7 @@ type BurnRateWindow struct {
 type Alerting struct {
 	// runbookURL is added to every alert as the runbook_url annotation.
 	// +optional
-	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:Pattern=`^https?://`
 	RunbookURL string `json:"runbookURL,omitempty"`
 
@@ -230,7 +238,8 @@ type Alerting struct {
 	// evaluations (the alert's value, say) resets the alert's for: duration, and a template
 	// query runs arbitrary PromQL.
 	// +optional
-	// +kubebuilder:validation:MaxProperties=20
+	// +kubebuilder:validation:MaxProperties=10
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 63 && self[k].size() <= 128)",message="label names are at most 63 characters, values at most 128: they are copied into every alert"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !self[k].contains('{' + '{'))",message="label values must not hold template braces: Prometheus expands them, and a value that changes between evaluations resets the alert's for: duration"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z_][a-zA-Z0-9_]*$') && !(k in ['service_standard','namespace','service','objective','severity','long_window','short_window','escalation_tier','escalation_tier_name','alertname']))",message="label names must be valid and must not override Pledge's own labels"
 	Labels map[string]string `json:"labels,omitempty"`
@@ -239,7 +248,7 @@ type Alerting struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:MaxItems=4
 	Windows []BurnRateWindow `json:"windows,omitempty"`
 
 	// minEvents is the low-traffic guard: a burn-rate alert fires only when its long window
@@ -249,6 +258,29 @@ type Alerting struct {
 	MinEvents int64 `json:"minEvents,omitempty"`
 
 	// disabled turns all alerts of this standard off; recording rules are still generated.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
+	// keepFiringFor is how long a page (and every escalation tier reached) keeps firing after
+	// the page condition clears, so that a burn which dips below its threshold for a moment
+	// neither resolves the page nor sends the tiers back to the start. Defaults to 10m.
+	// +optional
+	KeepFiringFor PromDuration `json:"keepFiringFor,omitempty"`
+
+	// noData tunes PledgeObjectiveNoData, the ticket raised when an objective's series is
+	// absent (a typo in a selector, a renamed metric, a wrong bucket bound).
+	// +optional
+	NoData *NoDataAlert `json:"noData,omitempty"`
+}
+
+// NoDataAlert tunes the alert raised while an objective's series is absent.
+type NoDataAlert struct {
+	// after is how long the series must have been absent before the alert fires. Defaults to
+	// 10m, and is at least twice the objective's sampleInterval.
+	// +optional
+	After PromDuration `json:"after,omitempty"`
+
+	// disabled turns the no-data alert off.
 	// +optional
 	Disabled bool `json:"disabled,omitempty"`
 }
@@ -276,14 +308,18 @@ type Escalation struct {
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:MaxItems=5
 	Tiers []EscalationTier `json:"tiers,omitempty"`
 
 	EscalationRouting `json:",inline"`
 }
 
-// ServiceStandardSpec declares a service's promises.
+// ServiceStandardSpec declares a service's promises. Its size is bounded so that the generated
+// PrometheusRule stays well below etcd's 1.5 MiB object limit: every objective (each graded
+// class counts as one) costs 6 units, plus one per added window pair and one per escalation
+// tier (5, the most a policy holds, with a policyRef); a standard may spend 180 units.
 // +kubebuilder:validation:XValidation:rule="!(has(self.window) && has(self.calendar))",message="set either window or calendar, not both"
+// +kubebuilder:validation:XValidation:rule="self.objectives.map(o, has(o.latency) && has(o.latency.graded) ? size(o.latency.graded.thresholds) : 1).sum() * (6 + (has(self.alerting) && has(self.alerting.windows) ? size(self.alerting.windows) : 0) + (!has(self.escalation) ? 0 : has(self.escalation.tiers) ? size(self.escalation.tiers) : 5)) <= 180",message="too large: objectives (each graded class counts) × (6 + added window pairs + escalation tiers, 5 with a policyRef) must be at most 180, so that the generated PrometheusRule fits in etcd; split the standard"
 type ServiceStandardSpec struct {
 	// service is the name of the service the standard is about; it is the service label.
 	// +required

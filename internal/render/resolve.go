@@ -156,6 +156,19 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 	}
 	weight := o.Weight
 	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: weight}
+	if o.SampleInterval != "" {
+		d, derr := parsePromDuration(string(o.SampleInterval))
+		switch {
+		case derr != nil:
+			errs = append(errs, field.Invalid(p.Child("sampleInterval"), o.SampleInterval, "must be a positive duration such as 10m"))
+		case d > maxSampleInterval:
+			errs = append(errs, field.Invalid(p.Child("sampleInterval"), o.SampleInterval,
+				"must be at most 15m: burn-rate alerts cannot be true for series sampled less often"))
+		default:
+			base.SampleInterval = d
+		}
+	}
+	fb := fallbackRange(base.SampleInterval)
 	switch {
 	case o.Ratio != nil:
 		rp := p.Child("ratio")
@@ -180,13 +193,14 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		totalRate := fmt.Sprintf("sum(rate(%s[5m]))", total)
+		totalRate := counterRate(total.String(), fb)
 		if which == "errors" {
-			base.ErrorsExpr = fmt.Sprintf("sum(rate(%s[5m])) or 0 * %s", vs, totalRate)
+			base.ErrorsExpr = fmt.Sprintf("%s or 0 * %s", counterRate(vs.String(), fb), totalRate)
 		} else {
-			base.ErrorsExpr = fmt.Sprintf("%s - (sum(rate(%s[5m])) or 0 * %s)", totalRate, vs, totalRate)
+			base.ErrorsExpr = fmt.Sprintf("%s - (%s or 0 * %s)", totalRate, counterRate(vs.String(), fb), totalRate)
 		}
 		base.EventsExpr = totalRate
+		base.Presence = total.String()
 		return []Objective{base}, nil
 	case o.Bool != nil:
 		vs, serr := parseSelector(string(o.Bool.Selector))
@@ -196,16 +210,15 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		count := fmt.Sprintf("sum(count_over_time(%s[5m]))", vs)
-		base.ErrorsExpr = fmt.Sprintf("(%s - sum(sum_over_time(%s[5m]))) / 300", count, vs)
-		base.EventsExpr = count + " / 300"
+		base.EventsExpr, base.ErrorsExpr = sampleRates(vs.String(), base.SampleInterval)
+		base.Presence = vs.String()
 		return []Objective{base}, nil
 	default:
-		return resolveLatency(o.Latency, p.Child("latency"), base, errs)
+		return resolveLatency(o.Latency, p.Child("latency"), base, fb, errs)
 	}
 }
 
-func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective, errs field.ErrorList) ([]Objective, field.ErrorList) {
+func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective, fb time.Duration, errs field.ErrorList) ([]Objective, field.ErrorList) {
 	vs, err := parseSelector(string(l.Histogram))
 	if err != nil {
 		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, err.Error()))
@@ -268,8 +281,9 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		if c.label != "" {
 			extra = append(extra, mustMatcher(c.label, c.value))
 		}
-		count := fmt.Sprintf("sum(rate(%s[5m]))", withName(vs, name+"_count", extra...))
-		good := fmt.Sprintf("sum(rate(%s[5m]))", withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...))
+		bucket := withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
+		count := counterRate(withName(vs, name+"_count", extra...), fb)
+		good := counterRate(bucket, fb)
 		o := base
 		o.Name = base.Name + c.suffix
 		if len(o.Name) > 63 {
@@ -278,6 +292,8 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		}
 		o.ErrorsExpr = count + " - " + good
 		o.EventsExpr = count
+		// The threshold bucket: absent when the histogram, the class or the bound is wrong.
+		o.Presence = bucket
 		out = append(out, o)
 	}
 	return out, errs
@@ -290,7 +306,27 @@ func hasSuffix(s string, suffixes ...string) bool {
 func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.ErrorList {
 	var errs field.ErrorList
 	var user []pledgev1.BurnRateWindow
+	out.KeepFiringFor, out.NoDataAfter = DefaultKeepFiringFor, DefaultNoDataAfter
 	if a != nil {
+		if a.KeepFiringFor != "" {
+			d, err := parsePromDuration(string(a.KeepFiringFor))
+			if err != nil || d > 24*time.Hour {
+				errs = append(errs, field.Invalid(p.Child("keepFiringFor"), a.KeepFiringFor, "must be a positive duration of at most 1d, such as 10m"))
+			}
+			out.KeepFiringFor = d
+		}
+		if nd := a.NoData; nd != nil {
+			if nd.After != "" {
+				d, err := parsePromDuration(string(nd.After))
+				if err != nil || d < 2*time.Minute || d > 24*time.Hour {
+					errs = append(errs, field.Invalid(p.Child("noData", "after"), nd.After, "must be a duration between 2m and 1d, such as 10m"))
+				}
+				out.NoDataAfter = d
+			}
+			if nd.Disabled {
+				out.NoDataAfter = 0
+			}
+		}
 		out.AlertsDisabled = a.Disabled
 		out.MinEvents = a.MinEvents
 		out.RunbookURL = a.RunbookURL
