@@ -117,6 +117,30 @@ func TestServiceStandardAdmission(t *testing.T) {
 	a.rejects(t, sample, cases)
 }
 
+// maxCRDBytes is what `kubectl apply` without --server-side can store: it keeps the whole object
+// in the kubectl.kubernetes.io/last-applied-configuration annotation, and all annotations of
+// an object together are limited to 256 KiB. The API server's own limit (about 1.5 MB) is
+// further away.
+const maxCRDBytes = 256 << 10
+
+func TestCRDsFitClientSideApply(t *testing.T) {
+	for _, file := range []string{"pledge.dev_servicestandards.yaml", "pledge.dev_escalationpolicies.yaml"} {
+		raw, err := os.ReadFile("../../config/crd/bases/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes of JSON", file, len(js))
+		// Half the limit: the CRDs grow with the API, and the annotation holds the JSON.
+		if len(js) > maxCRDBytes/2 {
+			t.Errorf("%s is %d bytes of JSON, above %d: kubectl apply (client-side) would come close to failing on it", file, len(js), maxCRDBytes/2)
+		}
+	}
+}
+
 func TestEscalationPolicyAdmission(t *testing.T) {
 	a := loadCRD(t, "EscalationPolicy")
 	_, sample := samples(t)
@@ -133,6 +157,11 @@ func TestEscalationPolicyAdmission(t *testing.T) {
 		"duplicate receiver names": {"        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]",
 			"        - name: lead\n          webhookConfigs: [{url: \"http://lead.example.com/hook\"}]\n        - name: lead", "spec.tiers[1].receivers", "unique within the tier"},
 		"tier name": {"- name: team-lead", "- name: Team Lead", "spec.tiers[1].name", "should match"},
+		// Receivers are typed from prometheus-operator's Go type two objects deep.
+		"slack URL where a secret reference belongs": {`webhookConfigs: [{url: "http://lead.example.com/hook"}]`,
+			`slackConfigs: [{apiURL: "https://hooks.slack.example/T0/B0/x"}]`, "spec.tiers[1].receivers[0].slackConfigs[0].apiURL", "must be of type object"},
+		"receiver flag not a boolean": {`webhookConfigs: [{url: "http://status.example.com/hook"}]`,
+			`webhookConfigs: [{url: "http://status.example.com/hook", sendResolved: "yes"}]`, "spec.informed[0].webhookConfigs[0].sendResolved", "must be of type boolean"},
 	}
 	a.rejects(t, sample, cases)
 }

@@ -82,7 +82,13 @@ func write(w io.Writer, dir string) error {
 	return nil
 }
 
+// fields lists a field and those below it. Fields without a description are left out: they
+// are those of receivers, typed from prometheus-operator's Go type by hack/crd-receivers and
+// documented in prometheus-operator's AlertmanagerConfig reference.
 func fields(w io.Writer, path string, s apiextensionsv1.JSONSchemaProps, required bool) {
+	if s.Description == "" {
+		return
+	}
 	fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", path, typeOf(s), yes(required), validation(s), cell(s.Description))
 	names := make([]string, 0, len(s.Properties))
 	for n := range s.Properties {
