@@ -389,3 +389,35 @@ func TestStandardOfAnInvalidPolicy(t *testing.T) {
 		t.Fatalf("Resolve problems = %+v", problems)
 	}
 }
+
+// A wrongly typed receiver gets the same verdict as from the operator: the API server's where
+// the CRD types the field, Resolve's (the Go type's) below that, each with the field path.
+func TestWronglyTypedReceivers(t *testing.T) {
+	receivers := `receivers: [{name: pager, webhookConfigs: [{url: "http://pager.example.com/hook"}]}]`
+	cases := map[string]struct {
+		receiver, field, reason string
+		resolve                 bool // found by Resolve, not by the CRD schema
+	}{
+		"secret reference as a string": {`receivers: [{name: pager, slackConfigs: [{apiURL: "https://hooks.slack.example/T0/secret"}]}]`,
+			"spec.tiers[0].receivers[0].slackConfigs[0].apiURL", "must be of type object", false},
+		"below what the CRD types": {`receivers: [{name: pager, webhookConfigs: [{url: "http://x", httpConfig: {authorization: {credentials: "s3cr3t"}}}]}]`,
+			"spec.tiers[0].receivers[0].webhookConfigs[0].httpConfig.authorization.credentials", "must be an object", true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := mtFile(t, "in.yaml", mtStandard+"---\n"+strings.Replace(mtPolicy, receivers, tc.receiver, 1))
+			set, problems := manifest.Load([]string{file}, nil)
+			if tc.resolve {
+				if len(problems) > 0 {
+					t.Fatalf("Load: %v", problems)
+				}
+				_, problems = set.Resolve()
+			}
+			if !slices.ContainsFunc(problems, func(p manifest.Problem) bool {
+				return p.Resource == "EscalationPolicy shop/payments" && p.Field == tc.field && strings.Contains(p.Reason, tc.reason) && !strings.Contains(p.Reason, "s3cr3t")
+			}) {
+				t.Errorf("no problem on %s saying %q: %v", tc.field, tc.reason, problems)
+			}
+		})
+	}
+}
