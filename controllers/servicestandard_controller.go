@@ -88,9 +88,13 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 	generated, err := r.applyAll(ctx, std, resolved)
 	var conflict errConflict
+	var tooLarge *render.TooLargeError
 	switch {
 	case errors.As(err, &conflict):
 		r.setReady(std, false, pledgev1.ReasonConflict, conflict.Error())
+		return ctrl.Result{}, nil
+	case errors.As(err, &tooLarge):
+		r.setReady(std, false, pledgev1.ReasonTooLarge, tooLarge.Error())
 		return ctrl.Result{}, nil
 	case errors.Is(err, errCRDsMissing) || meta.IsNoMatchError(err):
 		r.setReady(std, false, pledgev1.ReasonCRDsMissing,
@@ -177,6 +181,22 @@ func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.Service
 func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.ServiceStandard, s *render.Standard) ([]pledgev1.GeneratedObject, error) {
 	rule := s.PrometheusRule()
 	render.AddLabels(rule, r.RuleLabels)
+	amc, err := s.AlertmanagerConfig()
+	if err != nil {
+		return nil, err
+	}
+	if amc != nil {
+		render.AddLabels(amc, r.AlertmanagerConfigLabels)
+	}
+	// Nothing is applied when either object would not fit in etcd (a *render.TooLargeError).
+	if err := render.CheckSize(rule.Kind, rule.Name, rule); err != nil {
+		return nil, err
+	}
+	if amc != nil {
+		if err := render.CheckSize(amc.Kind, amc.Name, amc); err != nil {
+			return nil, err
+		}
+	}
 	rules := 0
 	for _, g := range rule.Spec.Groups {
 		rules += len(g.Rules)
@@ -193,10 +213,6 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 	r.Metrics.Wrote(wrote)
 	out := []pledgev1.GeneratedObject{{Kind: monitoringv1.PrometheusRuleKind, Name: rule.Name, Rules: int32(rules)}}
 
-	amc, err := s.AlertmanagerConfig()
-	if err != nil {
-		return nil, err
-	}
 	if amc == nil {
 		stale := &monitoringv1alpha1.AlertmanagerConfig{}
 		stale.Namespace, stale.Name = std.Namespace, render.ObjectName(std.Name)
@@ -204,7 +220,6 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 		r.Metrics.Wrote(deleted)
 		return out, err
 	}
-	render.AddLabels(amc, r.AlertmanagerConfigLabels)
 	wrote, err = r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1alpha1.AlertmanagerConfigKind, desired: amc, current: &monitoringv1alpha1.AlertmanagerConfig{},
 		same: func(c, d client.Object) bool {

@@ -26,6 +26,8 @@ const (
 	ReasonCRDsMissing = "PrometheusOperatorCRDsMissing"
 	// ReasonApplyFailed: the API server refused a generated object.
 	ReasonApplyFailed = "ApplyFailed"
+	// ReasonTooLarge: a generated object would exceed what etcd stores; nothing is applied.
+	ReasonTooLarge = "TooLarge"
 	// ReasonAllObjectivesMet: every objective meets its target.
 	ReasonAllObjectivesMet = "AllObjectivesMet"
 	// ReasonObjectivesNotMet: at least one objective misses its target.

@@ -89,7 +89,7 @@ type EscalationPolicySpec struct {
 	// +required
 	// +listType=atomic
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:MaxItems=5
 	Tiers []EscalationTier `json:"tiers"`
 
 	EscalationRouting `json:",inline"`

@@ -324,6 +324,10 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 			problems = append(problems, fieldProblems(src.File, resource, errs)...)
 			continue
 		}
+		if err := resolved.CheckSizes(); err != nil {
+			problems = append(problems, Problem{File: src.File, Resource: resource, Field: "spec", Reason: err.Error()})
+			continue
+		}
 		for _, w := range resolved.Warnings {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: %s", src.File, resource, w))
 		}
