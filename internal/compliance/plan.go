@@ -3,9 +3,12 @@ package compliance
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
@@ -44,20 +47,43 @@ type grid struct {
 	maxDays int
 	// days lists, by standard (namespace/name), the whole days of each span it needs.
 	days   map[string][]int
+	serves served
 	totals map[span]map[key]Totals
 	err    error
 }
 
 // query is one instant query shared by the standards that need it.
 type query struct {
+	serves served
 	values map[key]float64
 	err    error
 }
 
 // periodSums are the sums over one closed calendar period, evaluated at its end.
 type periodSums struct {
+	serves served
 	totals map[key]Totals
 	err    error
+}
+
+// maxSelected is the most standards a query selects by name. A query that serves more reads
+// the series of every objective: the answer for the standards it serves is the same.
+const maxSelected = 256
+
+// served is the set of the names of the standards a query serves.
+type served map[string]bool
+
+// selector selects the series of the standards served, or is empty when they are too many
+// to list (a query front end may limit a query's length).
+func (s served) selector() string {
+	if len(s) > maxSelected {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(s))
+	for i, n := range names {
+		names[i] = regexp.QuoteMeta(n)
+	}
+	return fmt.Sprintf("{%s=~%q}", render.LabelStandard, strings.Join(names, "|"))
 }
 
 // plan collects what a poll must query, runs it, and answers per standard.
@@ -102,25 +128,33 @@ func (p *plan) add(s Standard) {
 	for _, w := range s.AlertWindows {
 		if w > shortWindow {
 			spans = append(spans, hoursSpan(p.now, w))
-		} else if p.ratios[w] == nil {
-			p.ratios[w] = &query{}
+		} else {
+			if p.ratios[w] == nil {
+				p.ratios[w] = &query{serves: served{}}
+			}
+			p.ratios[w].serves[s.Name] = true
 		}
 	}
 	for _, sp := range spans {
 		g := p.grids[sp.rem]
 		if g == nil {
-			g = &grid{rem: sp.rem, days: map[string][]int{}, totals: map[span]map[key]Totals{}}
+			g = &grid{rem: sp.rem, days: map[string][]int{}, serves: served{}, totals: map[span]map[key]Totals{}}
 			p.grids[sp.rem] = g
 		}
+		g.serves[s.Name] = true
 		g.maxDays = max(g.maxDays, sp.days)
 		if !slices.Contains(g.days[name], sp.days) {
 			g.days[name] = append(g.days[name], sp.days)
 		}
 	}
 	for _, c := range p.closedPeriods(s) {
-		if knownPeriod(s, c) == nil && p.periods[c] == nil {
-			p.periods[c] = &periodSums{}
+		if knownPeriod(s, c) != nil {
+			continue
 		}
+		if p.periods[c] == nil {
+			p.periods[c] = &periodSums{serves: served{}}
+		}
+		p.periods[c].serves[s.Name] = true
 	}
 }
 
@@ -177,7 +211,7 @@ func (p *plan) run(ctx context.Context, q Querier) []error {
 		g.err = note(p.runGrid(ctx, q, g))
 	}
 	for w, r := range p.ratios {
-		r.values, r.err = p.instant(ctx, q, render.ErrorRatioExpr("", w))
+		r.values, r.err = p.instant(ctx, q, render.ErrorRatioExpr(r.serves.selector(), w))
 		note(r.err)
 	}
 	for c, ps := range p.periods {
@@ -225,7 +259,7 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 	for i := range hourlyQueries {
 		if g.maxDays > 0 {
 			r := promv1.Range{Start: end.Add(-time.Duration(g.maxDays-1) * day), End: end, Step: day}
-			m, err := q.QueryRange(ctx, hourlyQuery(i, "1d", ""), r)
+			m, err := q.QueryRange(ctx, hourlyQuery(i, g.serves.selector(), "1d", ""), r)
 			if err != nil {
 				return err
 			}
@@ -248,7 +282,7 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 			}
 		}
 		if g.rem > 0 {
-			v, err := q.Query(ctx, hourlyQuery(i, promDuration(g.rem), ""), p.now)
+			v, err := q.Query(ctx, hourlyQuery(i, g.serves.selector(), promDuration(g.rem), ""), p.now)
 			if err != nil {
 				return err
 			}
@@ -266,7 +300,7 @@ func (p *plan) runPeriod(ctx context.Context, q Querier, c [2]time.Time, ps *per
 	rng := strconv.FormatInt(int64(c[1].Sub(c[0])/time.Second), 10) + "s"
 	at := " @ " + strconv.FormatInt(c[1].Unix(), 10)
 	for i := range hourlyQueries {
-		v, err := q.Query(ctx, hourlyQuery(i, rng, at), p.now)
+		v, err := q.Query(ctx, hourlyQuery(i, ps.serves.selector(), rng, at), p.now)
 		if err != nil {
 			return err
 		}
@@ -305,12 +339,12 @@ const (
 // negativeLabel tells, in the answer to the negatives query, whose total is negative.
 const negativeLabel = "pledge_negative"
 
-// hourlyQuery is query i over the hourly totals in rng; at, when not empty, is an "@ <unix>"
-// modifier. The negatives query answers only for series with a total below −0.001 (less than
+// hourlyQuery is query i over the hourly totals in rng of the series sel selects; at, when
+// not empty, is an "@ <unix>" modifier. The negatives query answers only for series with a total below −0.001 (less than
 // a thousandth of an event: never a count, and far above floating-point noise), so it
 // normally answers nothing.
-func hourlyQuery(i int, rng, at string) string {
-	sel := "[" + rng + "]" + at
+func hourlyQuery(i int, sel, rng, at string) string {
+	sel += "[" + rng + "]" + at
 	switch i {
 	case sumErrors:
 		return "sum_over_time(" + render.SeriesErrorsHourly + sel + ")"

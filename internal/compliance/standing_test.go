@@ -267,7 +267,7 @@ var defaultAlertWindows = []time.Duration{5 * time.Minute, 30 * time.Minute, tim
 // TestQueriesDoNotGrowWithStandards: 1 and 1,000 standards (of the same windows) cost the
 // same number of queries.
 func TestQueriesDoNotGrowWithStandards(t *testing.T) {
-	count := func(n int) (int, map[string]Result) {
+	count := func(n int) ([]string, map[string]Result) {
 		f := &fakeQuerier{}
 		var stds []Standard
 		for i := range n {
@@ -281,10 +281,18 @@ func TestQueriesDoNotGrowWithStandards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(f.queries), res
+		return f.queries, res
 	}
-	one, _ := count(1)
-	many, res := count(1000)
+	oneQueries, _ := count(1)
+	manyQueries, res := count(1000)
+	one, many := len(oneQueries), len(manyQueries)
+	// A query serving a few standards selects them by name; one serving more than it may list
+	// reads every objective's series.
+	for i := range oneQueries[1:] {
+		if !strings.Contains(oneQueries[1+i], `{service_standard=~"s0"}`) || strings.Contains(manyQueries[1+i], "service_standard=~") {
+			t.Errorf("query for 1 standard %q, for 1,000 %.200q", oneQueries[1+i], manyQueries[1+i])
+		}
+	}
 	// 1 ALERTS + 4 range queries for the whole days of 30d and 3d + 4 short alert windows.
 	if one != 9 || many != one {
 		t.Errorf("queries: %d for 1 standard, %d for 1,000; want 9 for both", one, many)
