@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -11,7 +12,9 @@ import (
 )
 
 // SecretsDir is where the plain Alertmanager format expects referenced secrets, one file per
-// key: <SecretsDir>/<secret name>/<key> (the layout prometheus-operator uses for mounted secrets).
+// key: <SecretsDir>/<namespace>/<secret name>/<key>, the namespace being the standard's (or
+// policy's). Resolve accepts only Kubernetes Secret names and keys, so a path never leaves its
+// directory and two namespaces' secrets of the same name never share a file.
 const SecretsDir = "/etc/alertmanager/secrets"
 
 type plainRuleFile struct {
@@ -146,7 +149,7 @@ func AlertmanagerFile(standards []*Standard, smtp SMTP) ([]byte, error) {
 		cfg.Route.Routes = append(cfg.Route.Routes, plainRouteOf(r.Route, rename))
 		cfg.Route.Routes[len(cfg.Route.Routes)-1].GroupBy = r.GroupBy
 		for _, rc := range r.Receivers {
-			pr, err := plainReceiver(rc)
+			pr, err := plainReceiver(rc, s.Namespace)
 			if err != nil {
 				return nil, fmt.Errorf("standard %s/%s: %w", s.Namespace, s.Name, err)
 			}
@@ -278,9 +281,9 @@ var plainKinds = map[string]plainKind{
 }
 
 // plainReceiver converts a receiver to Alertmanager's configuration format. Secret references
-// become *_file paths under SecretsDir. A field the plain format cannot carry is an error rather
-// than being dropped.
-func plainReceiver(r monitoringv1alpha1.Receiver) (map[string]any, error) {
+// become *_file paths under SecretsDir/namespace. A field the plain format cannot carry is an
+// error rather than being dropped.
+func plainReceiver(r monitoringv1alpha1.Receiver, namespace string) (map[string]any, error) {
 	out := map[string]any{"name": r.Name}
 	for kindKey, v := range receiverMap(r) {
 		if kindKey == "name" {
@@ -293,7 +296,7 @@ func plainReceiver(r monitoringv1alpha1.Receiver) (map[string]any, error) {
 		}
 		var configs []map[string]any
 		for i, item := range v.([]any) {
-			c, err := plainConfig(kind, item.(map[string]any))
+			c, err := plainConfig(kind, item.(map[string]any), namespace)
 			if err != nil {
 				return nil, fmt.Errorf("receiver %s: %s[%d]: %w", r.Name, kindKey, i, err)
 			}
@@ -304,7 +307,7 @@ func plainReceiver(r monitoringv1alpha1.Receiver) (map[string]any, error) {
 	return out, nil
 }
 
-func plainConfig(kind plainKind, in map[string]any) (map[string]any, error) {
+func plainConfig(kind plainKind, in map[string]any, namespace string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range sortedKeys(in) {
 		target, ok := kind.fields[k]
@@ -320,7 +323,7 @@ func plainConfig(kind plainKind, in map[string]any) (map[string]any, error) {
 			if name == "" || key == "" {
 				return nil, fmt.Errorf("field %s must reference a secret by name and key", k)
 			}
-			out[target] = SecretsDir + "/" + name + "/" + key
+			out[target] = path.Join(SecretsDir, namespace, name, key)
 		case slices.Contains(kind.maps, k):
 			m := map[string]any{}
 			list, _ := v.([]any)

@@ -33,6 +33,9 @@ func validateReceivers(rs []pledgev1.Receiver, p *field.Path) field.ErrorList {
 		if r.DecodeError() == nil && receiverConfigs(r.Receiver) == 0 {
 			errs = append(errs, field.Required(p.Index(i), "a receiver needs at least one notification config (webhookConfigs, emailConfigs, slackConfigs, pagerdutyConfigs, ...)"))
 		}
+		if r.DecodeError() == nil {
+			errs = append(errs, checkReceiverFields(r.Receiver, p.Index(i))...)
+		}
 	}
 	return errs
 }

@@ -195,3 +195,24 @@ func TestAlertmanagerConfigMatchesItsNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainSecretPathsHoldTheNamespace: the same Secret name in two namespaces is two files.
+func TestPlainSecretPathsHoldTheNamespace(t *testing.T) {
+	withSecret := func(namespace string) string {
+		return strings.Replace(routingStandard(namespace, "checkout"),
+			`webhookConfigs: [{url: "http://lead.example.com/`+namespace+`/checkout"}]`,
+			`webhookConfigs: [{urlSecret: {name: lead-hook, key: url}}]`, 1)
+	}
+	am, err := render.AlertmanagerFile(resolveYAML(t, withSecret("shop"), withSecret("web")), render.SMTP{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"url_file: " + render.SecretsDir + "/shop/lead-hook/url",
+		"url_file: " + render.SecretsDir + "/web/lead-hook/url",
+	} {
+		if !strings.Contains(string(am), want) {
+			t.Errorf("plain configuration lacks %q:\n%s", want, am)
+		}
+	}
+}

@@ -594,6 +594,64 @@ func TestInvalidStandards(t *testing.T) {
 			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.0.URL": `"http://b"`},
 			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[0].URL", msg: "unknown field",
 		},
+		// URLs as Alertmanager parses them (absolute http(s) with a host), templates where allowed.
+		"webhook url not a url": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.0.url": `not a url`},
+			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[0].url", msg: "absolute http(s) URL",
+		},
+		"webhook url without host": {
+			edits: map[string]string{"spec.escalation.informed.0.webhookConfigs.0.url": `"http:///hook"`},
+			field: "spec.escalation.informed[0].webhookConfigs[0].url", msg: "missing host",
+		},
+		"webhook url of another scheme": {
+			edits: map[string]string{"spec.escalation.tiers.1.receivers.0.webhookConfigs.0.url": `"ftp://lead.example.com/hook"`},
+			field: "spec.escalation.tiers[1].receivers[0].webhookConfigs[0].url", msg: `unsupported scheme "ftp"`,
+		},
+		"webhook url broken template": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.0.url": `"http://pager.example.com/{{ .GroupLabels.x"`},
+			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[0].url", msg: "valid Go template",
+		},
+		"pagerduty url (no templates)": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: pd, pagerdutyConfigs: [{routingKey: {name: pd, key: key}, url: "https://{{ .X }}/v2"}]}`},
+			field: "spec.escalation.tiers[0].receivers[1].pagerdutyConfigs[0].url", msg: "absolute http(s) URL",
+		},
+		"pagerduty link href": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: pd, pagerdutyConfigs: [{routingKey: {name: pd, key: key}, pagerDutyLinkConfigs: [{href: "runbook"}]}]}`},
+			field: "spec.escalation.tiers[0].receivers[1].pagerdutyConfigs[0].pagerDutyLinkConfigs[0].href", msg: "absolute http(s) URL",
+		},
+		"opsgenie api url": {
+			edits: map[string]string{"spec.escalation.tickets": `[{name: og, opsgenieConfigs: [{apiKey: {name: og, key: key}, apiURL: "api.opsgenie.com"}]}]`},
+			field: "spec.escalation.tickets[0].opsgenieConfigs[0].apiURL", msg: "absolute http(s) URL",
+		},
+		"rocketchat action url": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: rc, rocketchatConfigs: [{token: {name: rc, key: token}, tokenID: {name: rc, key: id}, actions: [{text: open, url: "//chat.example.com"}]}]}`},
+			field: "spec.escalation.tiers[0].receivers[1].rocketchatConfigs[0].actions[0].url", msg: "absolute http(s) URL",
+		},
+		// Secret references: Kubernetes Secret names and keys (they become file paths in the plain format).
+		"secret name with a slash": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: pd, pagerdutyConfigs: [{routingKey: {name: "../pd", key: key}}]}`},
+			field: "spec.escalation.tiers[0].receivers[1].pagerdutyConfigs[0].routingKey.name", msg: "must be a Secret name",
+		},
+		"secret name upper case": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.1": `{name: pd, pagerdutyConfigs: [{routingKey: {name: PagerDuty, key: key}}]}`},
+			field: "spec.escalation.tiers[0].receivers[1].pagerdutyConfigs[0].routingKey.name", msg: "must be a Secret name",
+		},
+		"secret key dot dot": {
+			edits: map[string]string{"spec.escalation.tiers.1.receivers.0.webhookConfigs.0": `{urlSecret: {name: hook, key: ".."}}`},
+			field: "spec.escalation.tiers[1].receivers[0].webhookConfigs[0].urlSecret.key", msg: "must be a Secret key",
+		},
+		"secret key with a slash": {
+			edits: map[string]string{"spec.escalation.tiers.1.receivers.0.webhookConfigs.0": `{urlSecret: {name: hook, key: "a/b"}}`},
+			field: "spec.escalation.tiers[1].receivers[0].webhookConfigs[0].urlSecret.key", msg: "must be a Secret key",
+		},
+		"secret key missing": {
+			edits: map[string]string{"spec.escalation.tiers.2.receivers.0.emailConfigs.0": `{to: "head@example.com", authPassword: {name: smtp}}`},
+			field: "spec.escalation.tiers[2].receivers[0].emailConfigs[0].authPassword.key", msg: "Required",
+		},
+		"secret in http config": {
+			edits: map[string]string{"spec.escalation.tiers.0.receivers.0.webhookConfigs.0": `{url: "http://pager.example.com/hook", httpConfig: {bearerTokenSecret: {name: "a..b", key: token}}}`},
+			field: "spec.escalation.tiers[0].receivers[0].webhookConfigs[0].httpConfig.bearerTokenSecret.name", msg: "must be a Secret name",
+		},
 		"informed receiver without config": {
 			edits: map[string]string{"spec.escalation.informed.0": `{name: status-channel}`},
 			field: "spec.escalation.informed[0]",
