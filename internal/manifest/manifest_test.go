@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -419,5 +420,32 @@ func TestWronglyTypedReceivers(t *testing.T) {
 				t.Errorf("no problem on %s saying %q: %v", tc.field, tc.reason, problems)
 			}
 		})
+	}
+}
+
+// TestTooLargeIsAProblem: a policy the CRD accepts, with receivers large enough that the
+// AlertmanagerConfig generated from it would not fit in etcd, is reported on the standard.
+func TestTooLargeIsAProblem(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(strings.SplitN(mtPolicy, "  tiers:\n", 2)[0] + "  tiers:\n")
+	url := "http://pager.example.com/" + strings.Repeat("x", 2000)
+	for tier := range 5 {
+		fmt.Fprintf(&b, "    - name: t%d\n      after: %dm\n      receivers:\n", tier, tier*10)
+		for r := range 10 {
+			fmt.Fprintf(&b, "        - name: r%d\n          webhookConfigs:\n", r)
+			for range 14 {
+				fmt.Fprintf(&b, "            - url: %q\n", url)
+			}
+		}
+	}
+	file := mtFile(t, "in.yaml", mtStandard+"---\n"+b.String())
+	set, problems := manifest.Load([]string{file}, nil)
+	if len(problems) > 0 {
+		t.Fatalf("the CRD refuses the policy: %v", problems[0])
+	}
+	_, problems = set.Resolve()
+	if len(problems) != 1 || problems[0].Resource != "ServiceStandard shop/checkout" || problems[0].Field != "spec" ||
+		!strings.Contains(problems[0].Reason, "AlertmanagerConfig pledge-checkout would be") {
+		t.Fatalf("problems = %v", problems)
 	}
 }
