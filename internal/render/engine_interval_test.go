@@ -138,7 +138,7 @@ spec:
         errors: http_requests_total{job="other",code="500"}
         total: http_requests_total{job="other"}
 `)
-		tl := simulateScraped(t, []*render.Standard{std, other}, []series{present, vanishing}, gone+30*time.Minute, time.Minute, scrape)
+		tl := simulateScraped(t, []*render.Standard{std, other}, []series{present, vanishing}, gone+40*time.Minute, time.Minute, scrape)
 		// checkout's total series is present and idle: no alert at all, ever.
 		firedFor := map[string]bool{}
 		for i, f := range tl.firing {
@@ -151,9 +151,10 @@ spec:
 		if len(firedFor) > 0 {
 			t.Errorf("alerts fired while every series was present: %v", firedFor)
 		}
-		// other's series stops at 2h (last sample at most one scrape earlier): the no-data
-		// ticket fires 10m after the last sample, and not before.
-		within(t, "no-data", tl.first("availability nodata"), gone+10*time.Minute-scrape, gone+11*time.Minute)
+		// other's series stops at 2h (last sample at most one scrape earlier); Prometheus finds
+		// it absent once the 5m lookback passes the last sample (at once for a series marked
+		// stale), and the no-data ticket fires when it has been absent for 10m.
+		within(t, "no-data", tl.first("availability nodata"), gone+15*time.Minute-scrape, gone+16*time.Minute)
 		a := tl.annot["availability nodata"]
 		if want := `http_requests_total{job="other"}`; a == nil || !strings.Contains(a["description"], want) {
 			t.Errorf("no-data description must name the missing series %s: %q", want, a["description"])

@@ -379,7 +379,7 @@ func TestNoTrafficNoAlertNoError(t *testing.T) {
 	std := resolve(t, ratioStandard)
 	t.Run("no series at all", func(t *testing.T) {
 		tl := simulate(t, []*render.Standard{std}, nil, 2*time.Hour, time.Minute)
-		// Only the no-data ticket: the total series has never been seen.
+		// Only the no-data ticket (after 10m): the total series has never been seen.
 		if k := tl.keys(); len(k) != 1 || k[0] != "availability nodata" {
 			t.Errorf("want only the no-data alert without data, got %v", k)
 		}

@@ -126,8 +126,10 @@ func (s *Standard) RuleGroups() []RuleGroup {
 		if after := s.noDataAfter(o); after > 0 {
 			labels := s.alertLabels(o)
 			labels[LabelSeverity] = string(pledgev1.SeverityTicket)
+			// absent() with for: rather than absent_over_time(): a Prometheus that has just
+			// started, before its first scrape, must not raise a ticket for every objective.
 			g.Rules = append(g.Rules, Rule{
-				Alert: AlertNoData, Expr: fmt.Sprintf("sum(absent_over_time(%s[%s]))", o.Presence, promDuration(after)),
+				Alert: AlertNoData, Expr: fmt.Sprintf("sum(absent(%s))", o.Presence), For: after,
 				Labels: labels, Annotations: s.noDataAnnotations(o, after),
 			})
 		}
