@@ -7,6 +7,7 @@ package render_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,26 @@ func TestEscalationSurvivesADip(t *testing.T) {
 		lastPage := max(tl.lastFiring(key("availability", pageFast)), tl.lastFiring(key("availability", pageSlow)))
 		if last != lastPage {
 			t.Errorf("tier 2 must resolve with the last page: tier 2 last fired at %v, the pages at %v", last, lastPage)
+		}
+	})
+}
+
+// Compliance reads the hourly totals: they must count the hour's events whatever the scrape
+// interval, so that attainment is as true for a 5m-scraped series as for a 15s-scraped one.
+func TestEveryScrapeIntervalCountsHourlyTotals(t *testing.T) {
+	std := resolve(t, ratioStandard)
+	forEachInterval(t, func(t *testing.T, scrape time.Duration) {
+		tl := simulateScraped(t, []*render.Standard{std}, ratioTraffic(constant(0.02)), 3*time.Hour, time.Minute, scrape)
+		sel := `{namespace="shop",service_standard="checkout",objective="availability"}`
+		for series, want := range map[string]float64{render.SeriesEventsHourly: 36_000, render.SeriesErrorsHourly: 720} {
+			v := tl.query(series+sel, 3*time.Hour)
+			if len(v) != 1 || math.Abs(v[0].F-want) > want*1e-6 {
+				t.Errorf("%s = %v, want %v (10 events/s for an hour)", series, v, want)
+			}
+		}
+		v := tl.query(`sum_over_time(`+render.SeriesErrorsHourly+sel+`[2h]) / sum_over_time(`+render.SeriesEventsHourly+sel+`[2h])`, 3*time.Hour)
+		if len(v) != 1 || math.Abs(v[0].F-0.02) > 1e-9 {
+			t.Errorf("window error ratio from hourly totals = %v, want 0.02", v)
 		}
 	})
 }
