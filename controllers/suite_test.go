@@ -62,6 +62,11 @@ func startManager(cfg *rest.Config, m *controllers.Metrics) context.CancelFunc {
 }
 
 func startManagerWith(cfg *rest.Config, m *controllers.Metrics) (context.CancelFunc, ctrl.Manager) {
+	return startManagerOpts(cfg, controllers.Options{CRDRetryInterval: time.Second, Metrics: m})
+}
+
+// startManagerOpts runs the Pledge controllers with the given options (platform labels, say).
+func startManagerOpts(cfg *rest.Config, o controllers.Options) (context.CancelFunc, ctrl.Manager) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -71,7 +76,7 @@ func startManagerWith(cfg *rest.Config, m *controllers.Metrics) (context.CancelF
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
-	Expect(controllers.Setup(ctx, mgr, controllers.Options{CRDRetryInterval: time.Second, Metrics: m})).To(Succeed())
+	Expect(controllers.Setup(ctx, mgr, o)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

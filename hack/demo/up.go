@@ -193,7 +193,7 @@ func up(o options) error {
 	applySamples(t, ctx, c, o.samples)
 
 	step("starting the Pledge manager in-process (compliance against %s every %s)", prom.URL(), pollInterval)
-	startManager(t, ctx, cfg, scheme, prom.URL(), managerPort, logs)
+	startManager(t, ctx, cfg, scheme, prom.URL(), am.URL(), managerPort, logs)
 
 	syncer := &configSync{client: c, rulesPath: filepath.Join(prom.ConfigDir(), rulesFile), amPath: am.ConfigPath(),
 		prometheusURL: prom.URL(), amURL: am.URL(), interval: syncInterval}
@@ -346,9 +346,10 @@ func namespaceOf(obj client.Object) string {
 	return "default"
 }
 
-// startManager runs the Pledge controllers and compliance measurement, as `pledge manager
-// --prometheus-url` does, in this process. Its log goes to logs/manager.log.
-func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, prometheusURL string, metricsPort int, logs string) {
+// startManager runs the Pledge controllers, compliance measurement and the RulesLoaded check, as
+// `pledge manager --prometheus-url --alertmanager-url` does, in this process. Its log goes to
+// logs/manager.log.
+func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, prometheusURL, alertmanagerURL string, metricsPort int, logs string) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(openLog(t, filepath.Join(logs, "manager.log")))))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -366,6 +367,8 @@ func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtim
 	opts := controllers.Options{
 		CRDRetryInterval: 5 * time.Second,
 		Metrics:          metrics,
+		Liveness: &controllers.LivenessChecker{Prometheus: q, Interval: pollInterval, Grace: time.Minute,
+			Alertmanager: compliance.NewAlertmanagerReader(alertmanagerURL, 30*time.Second)},
 		Compliance: &controllers.ComplianceRunner{
 			Querier: q, Interval: pollInterval,
 			Options: compliance.Options{AtRiskBudget: 25, Periods: 3},
