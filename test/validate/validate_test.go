@@ -162,6 +162,7 @@ func invalidInputs() map[string]invalid {
 		"name too long":            {from: name, to: "  name: " + long(254) + "\n", field: "metadata.name"},
 		"name missing":             {from: name, to: "", field: "metadata.name"},
 		"label key":                {from: name, to: name + "  labels: {\"a b\": x}\n", field: "metadata.labels"},
+		"unknown metadata field":   {from: name, to: name + "  nmae: x\n", field: "metadata.nmae"},
 		"label value":              {from: name, to: name + "  labels: {a: \"x y\"}\n", field: "metadata.labels"},
 		"unknown version":          {from: "apiVersion: pledge.dev/v1alpha1", to: "apiVersion: pledge.dev/v9", field: "apiVersion", requestLevel: true},
 
