@@ -191,3 +191,33 @@ var _ = Describe("A compliance query that fails", func() {
 		Expect(unmeasured.Objectives).To(BeEmpty())
 	})
 })
+
+var _ = Describe("Numbers that cannot be a standing", func() {
+	It("write NoData with the objective's message and Compliant=Unknown InvalidData, never Met", func() {
+		ctx := context.Background()
+		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
+		ns := applySample(ctx)
+		dir := GinkgoT().TempDir()
+		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+			"availability":  1.2,   // more bad events than events, every hour
+			"response-time": 0.001, // sane
+		}))
+		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		runner := &controllers.ComplianceRunner{Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
+			Options: compliance.Options{AtRiskBudget: 25, Periods: 3}, Now: func() time.Time { return at }}
+		Expect(runner.Poll(ctx)).To(Succeed())
+
+		st := getStandard(ctx, ns, "checkout").Status
+		Expect(st.Objectives).NotTo(BeEmpty())
+		Expect(st.Objectives[0]).To(And(HaveField("Name", "availability"), HaveField("State", pledgev1.StateNoData), HaveField("Attainment", ""),
+			HaveField("Message", "availability: bad events (31104000) exceed all events (25920000) over the window")))
+		Expect(st.Objectives[1]).To(And(HaveField("Name", "response-time"), HaveField("State", pledgev1.StateMet)))
+		c := meta.FindStatusCondition(st.Conditions, pledgev1.ConditionCompliant)
+		Expect(c).NotTo(BeNil())
+		Expect(c.Status).To(BeEquivalentTo("Unknown"))
+		Expect(c.Reason).To(Equal(pledgev1.ReasonInvalidData))
+		Expect(c.Message).To(ContainSubstring("availability: bad events (31104000) exceed all events (25920000) over the window"))
+	})
+})
