@@ -17,7 +17,8 @@ import (
 )
 
 // ComplianceRunner measures every standard against Prometheus once per interval and writes the
-// standing on its status: a fixed number of queries per poll, whatever the number of standards.
+// standing on its status: a bounded number of queries per poll, whatever the number of standards
+// and the windows they choose. A failed query leaves only the standards that need it unmeasured.
 type ComplianceRunner struct {
 	Client client.Client
 	// Reader reads fresh objects after a write conflict (the API server, not the cache);
