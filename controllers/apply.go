@@ -2,13 +2,18 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,6 +50,12 @@ func (r *ServiceStandardReconciler) applyGenerated(ctx context.Context, std *ple
 	}
 	key := client.ObjectKeyFromObject(g.desired)
 	err := r.Get(ctx, key, g.current)
+	if apierrors.IsNotFound(err) {
+		// The cache holds only objects labelled as Pledge's: ask the API server whether the
+		// name is free or taken by an object without the label (someone else's, or ours with
+		// the label removed).
+		err = r.APIReader.Get(ctx, key, g.current)
+	}
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:
@@ -112,17 +123,64 @@ func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
 
 func semanticEqual(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }
 
-// sameJSON reports whether a and b encode to the same JSON document, whatever the order of
-// keys inside embedded raw JSON: the API server returns AlertmanagerConfig child routes with
-// their keys sorted, while they are built in struct-field order.
-func sameJSON(a, b any) bool {
-	var da, db any
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	if errA != nil || errB != nil || json.Unmarshal(ja, &da) != nil || json.Unmarshal(jb, &db) != nil {
-		return false
+// cachedSpecDigest is an annotation on the cache's copies of generated objects, never on the
+// objects themselves: the cache drops their spec (most of the manager's memory) and keeps its
+// digest, which is all applyGenerated needs to skip a write that would change nothing.
+const cachedSpecDigest = "pledge.dev/cached-spec-digest"
+
+// compactGenerated is the cache's transform: a PrometheusRule's or AlertmanagerConfig's spec
+// and managedFields are replaced by the spec's digest. Other objects are kept whole.
+func compactGenerated(obj any) (any, error) {
+	var meta *metav1.ObjectMeta
+	var spec any
+	switch o := obj.(type) {
+	case *monitoringv1.PrometheusRule:
+		meta, spec = &o.ObjectMeta, o.Spec
+		o.Spec = monitoringv1.PrometheusRuleSpec{}
+	case *monitoringv1alpha1.AlertmanagerConfig:
+		meta, spec = &o.ObjectMeta, o.Spec
+		o.Spec = monitoringv1alpha1.AlertmanagerConfigSpec{}
+	default:
+		return obj, nil
 	}
-	return reflect.DeepEqual(da, db)
+	if _, done := meta.Annotations[cachedSpecDigest]; done && reflect.ValueOf(spec).IsZero() {
+		return obj, nil // transformed before
+	}
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	meta.Annotations[cachedSpecDigest] = specDigest(spec)
+	meta.ManagedFields = nil
+	return obj, nil
+}
+
+// sameSpec reports whether current, as cached (spec replaced by its digest) or as read from
+// the API server, holds desiredSpec.
+func sameSpec(current client.Object, currentSpec, desiredSpec any) bool {
+	have, cached := current.GetAnnotations()[cachedSpecDigest]
+	if !cached {
+		have = specDigest(currentSpec)
+	}
+	return have == specDigest(desiredSpec)
+}
+
+// specDigest is a digest of spec's JSON document whatever the order of keys inside embedded
+// raw JSON: the API server returns AlertmanagerConfig child routes with their keys sorted,
+// while they are built in struct-field order. Decoding into maps and encoding again sorts them.
+func specDigest(spec any) string {
+	js, err := json.Marshal(spec)
+	if err != nil {
+		return "unencodable: " + err.Error()
+	}
+	var doc any
+	if err := json.Unmarshal(js, &doc); err != nil {
+		return "undecodable: " + err.Error()
+	}
+	if js, err = json.Marshal(doc); err != nil {
+		return "unencodable: " + err.Error()
+	}
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:])
 }
 
 var errCRDsMissing = errors.New("prometheus-operator CRDs missing")

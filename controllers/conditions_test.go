@@ -3,9 +3,12 @@ package controllers
 import (
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 )
@@ -49,14 +52,46 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-func TestSameJSONIgnoresKeyOrderInRawJSON(t *testing.T) {
+func TestSpecDigestIgnoresKeyOrderInRawJSON(t *testing.T) {
 	built := apiextensionsv1.JSON{Raw: []byte(`{"receiver":"r","matchers":[{"name":"a","value":"1"}],"continue":true}`)}
 	served := apiextensionsv1.JSON{Raw: []byte(`{"continue":true,"matchers":[{"name":"a","value":"1"}],"receiver":"r"}`)}
-	if !sameJSON(built, served) {
-		t.Error("the same route with keys in another order must compare equal")
+	if specDigest(built) != specDigest(served) {
+		t.Error("the same route with keys in another order must have the same digest")
 	}
 	changed := apiextensionsv1.JSON{Raw: []byte(`{"continue":false,"matchers":[{"name":"a","value":"1"}],"receiver":"r"}`)}
-	if sameJSON(built, changed) {
-		t.Error("a changed route must compare unequal")
+	if specDigest(built) == specDigest(changed) {
+		t.Error("a changed route must have another digest")
+	}
+}
+
+func TestCompactGeneratedKeepsTheSpecDigest(t *testing.T) {
+	pr := &monitoringv1.PrometheusRule{
+		ObjectMeta: metav1.ObjectMeta{Name: "pledge-x", Labels: map[string]string{"a": "b"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: FieldManager}}},
+		Spec: monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{{Name: "g", Rules: []monitoringv1.Rule{{Record: "r", Expr: intstr.FromString("vector(1)")}}}}},
+	}
+	full := pr.DeepCopy()
+	if _, err := compactGenerated(pr); err != nil {
+		t.Fatal(err)
+	}
+	if len(pr.Spec.Groups) != 0 || pr.ManagedFields != nil || pr.Labels["a"] != "b" {
+		t.Fatalf("cached copy keeps spec or managedFields, or lost labels: %+v", pr)
+	}
+	if !sameSpec(pr, pr.Spec, full.Spec) || !sameSpec(full, full.Spec, full.Spec) {
+		t.Error("the cached and the full object must both hold the spec they were made from")
+	}
+	// Idempotent: a second pass keeps the digest of the real spec.
+	if _, err := compactGenerated(pr); err != nil || !sameSpec(pr, pr.Spec, full.Spec) {
+		t.Errorf("a second transform lost the digest (%v)", err)
+	}
+	changed := full.DeepCopy()
+	changed.Spec.Groups[0].Rules[0].Expr = intstr.FromString("vector(2)")
+	if sameSpec(pr, pr.Spec, changed.Spec) {
+		t.Error("a changed spec must not compare equal to the cached copy")
+	}
+	// Other objects pass untouched.
+	cm := &corev1.ConfigMap{Data: map[string]string{"k": "v"}}
+	if out, _ := compactGenerated(cm); out.(*corev1.ConfigMap).Data["k"] != "v" {
+		t.Error("a ConfigMap must pass untouched")
 	}
 }

@@ -35,9 +35,12 @@ const policyRefIndex = "spec.escalation.policyRef.name"
 // an escalation, an AlertmanagerConfig, and reports what it did on the standard's status.
 type ServiceStandardReconciler struct {
 	client.Client
-	Scheme   *runtime.Scheme
-	Recorder recorder.EventRecorder
-	Metrics  *Metrics
+	// APIReader reads from the API server, past the cache: the cache holds only the generated
+	// objects labelled as Pledge's.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
+	Metrics   *Metrics
 	// CRDRetryInterval is how often a standard is retried while the prometheus-operator CRDs
 	// are missing (default 30s).
 	CRDRetryInterval time.Duration
@@ -204,7 +207,7 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 	wrote, err := r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1.PrometheusRuleKind, desired: rule, current: &monitoringv1.PrometheusRule{},
 		same: func(c, d client.Object) bool {
-			return sameJSON(c.(*monitoringv1.PrometheusRule).Spec, d.(*monitoringv1.PrometheusRule).Spec)
+			return sameSpec(c, c.(*monitoringv1.PrometheusRule).Spec, d.(*monitoringv1.PrometheusRule).Spec)
 		},
 	})
 	if err != nil {
@@ -223,7 +226,7 @@ func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.
 	wrote, err = r.applyGenerated(ctx, std, generated{
 		kind: monitoringv1alpha1.AlertmanagerConfigKind, desired: amc, current: &monitoringv1alpha1.AlertmanagerConfig{},
 		same: func(c, d client.Object) bool {
-			return sameJSON(c.(*monitoringv1alpha1.AlertmanagerConfig).Spec, d.(*monitoringv1alpha1.AlertmanagerConfig).Spec)
+			return sameSpec(c, c.(*monitoringv1alpha1.AlertmanagerConfig).Spec, d.(*monitoringv1alpha1.AlertmanagerConfig).Spec)
 		},
 	})
 	if err != nil {

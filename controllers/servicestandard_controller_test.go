@@ -27,6 +27,7 @@ import (
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 const (
@@ -201,6 +202,26 @@ var _ = Describe("ServiceStandard controller", func() {
 			Expect(err).NotTo(HaveOccurred())
 			return pr.Spec.Groups[0].Name
 		}, 2*time.Second, interval).Should(Equal("theirs"))
+		// The manager's cache holds only objects labelled as Pledge's: the conflict was found
+		// by a read past it.
+		err := suiteMgr.GetCache().Get(ctx, client.ObjectKeyFromObject(foreign), &monitoringv1.PrometheusRule{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the foreign PrometheusRule is not cached: %v", err)
+	})
+
+	It("takes back its own object when the managed-by label was removed by hand", func() {
+		ns := applySample(ctx)
+		pr, err := prometheusRule(ctx, ns, "checkout")
+		Expect(err).NotTo(HaveOccurred())
+		delete(pr.Labels, render.LabelManagedBy)
+		Expect(k8sClient.Update(ctx, pr)).To(Succeed())
+		// The cache drops the object; the owner is reconciled, finds it past the cache, sees it
+		// is its own and applies it again, label included.
+		Eventually(func() string {
+			pr, err := prometheusRule(ctx, ns, "checkout")
+			Expect(err).NotTo(HaveOccurred())
+			return pr.Labels[render.LabelManagedBy]
+		}, timeout, interval).Should(Equal(render.ManagedByValue))
+		Expect(readyOf(ctx, ns, "checkout")()).To(Equal("True/Applied"))
 	})
 
 	It("reports a spec that passes the schema but not deeper validation, and keeps the last good objects", func() {

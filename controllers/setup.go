@@ -1,18 +1,22 @@
 package controllers
 
 import (
-	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-
 	"context"
 	"time"
 
-	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
-
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // NewScheme holds every kind the Pledge controllers read or write: Kubernetes' own,
@@ -24,6 +28,26 @@ func NewScheme() *runtime.Scheme {
 	utilruntime.Must(monitoringv1.AddToScheme(s))
 	utilruntime.Must(monitoringv1alpha1.AddToScheme(s))
 	return s
+}
+
+// NewManager assembles the manager every Pledge process runs (pledge manager, the demo, the
+// controller tests and benchmarks): the scheme of NewScheme unless opts has one, and a cache
+// that holds Pledge's own kinds and, of every other kind (the generated PrometheusRules and
+// AlertmanagerConfigs), only the objects labelled app.kubernetes.io/managed-by=pledge, not
+// every one in the cluster. A generated name held by an object without the label is found by
+// an uncached read (see applyGenerated). The cache keeps a generated object's metadata and a
+// digest of its spec, not the spec itself (compactGenerated).
+func NewManager(cfg *rest.Config, opts ctrl.Options) (ctrl.Manager, error) {
+	if opts.Scheme == nil {
+		opts.Scheme = NewScheme()
+	}
+	opts.Cache.DefaultLabelSelector = labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.ManagedByValue})
+	opts.Cache.ByObject = map[client.Object]cache.ByObject{
+		&pledgev1.ServiceStandard{}:  {Label: labels.Everything()},
+		&pledgev1.EscalationPolicy{}: {Label: labels.Everything()},
+	}
+	opts.Cache.DefaultTransform = compactGenerated
+	return ctrl.NewManager(cfg, opts)
 }
 
 // Options configure the controllers.
@@ -48,6 +72,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&ServiceStandardReconciler{
 		Client:                   mgr.GetClient(),
+		APIReader:                mgr.GetAPIReader(),
 		Scheme:                   mgr.GetScheme(),
 		Recorder:                 mgr.GetEventRecorder("pledge"),
 		Metrics:                  o.Metrics,

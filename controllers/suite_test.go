@@ -67,7 +67,7 @@ func startManagerWith(cfg *rest.Config, m *controllers.Metrics) (context.CancelF
 
 // startManagerOpts runs the Pledge controllers with the given options (platform labels, say).
 func startManagerOpts(cfg *rest.Config, o controllers.Options) (context.CancelFunc, ctrl.Manager) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := controllers.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",

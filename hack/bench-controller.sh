@@ -5,7 +5,8 @@
 # then runs BenchmarkThousandStandards once: a real API server, the Pledge manager, and
 # PLEDGE_BENCH_STANDARDS (default 1000) copies of the sample standard. Prints the time until all
 # are Ready, the manager's API requests per standard, its heap and RSS, and the writes while
-# idle. The output is kept in bin/bench/controller.txt.
+# idle. The output is kept in bin/bench/controller-<standards>.txt. PLEDGE_BENCH_TIMEOUT (30m) bounds the run:
+# 10,000 standards need about 2h on a busy 2-core machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${BIN:-$ROOT/bin}"
@@ -22,6 +23,6 @@ printf '==> machine: %s cores, %s; load average:%s\n' "$(nproc)" \
 printf '==> PLEDGE_BENCH_STANDARDS=%s go test ./controllers -run ^$ -bench BenchmarkThousandStandards -benchtime 1x -v\n' \
 	"$PLEDGE_BENCH_STANDARDS"
 # -v prints the request breakdown (b.Logf) in full; -timeout covers a slow, shared machine.
-go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x -v -timeout 30m |
-	tee "$OUT/controller.txt"
+go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x -v -timeout "${PLEDGE_BENCH_TIMEOUT:-30m}" |
+	tee "$OUT/controller-$PLEDGE_BENCH_STANDARDS.txt"
 printf '==> load average after the run:%s\n' "$(uptime | sed 's/.*load average://')"

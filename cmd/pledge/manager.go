@@ -92,7 +92,6 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("no cluster to talk to: %w", err)
 	}
 	opts := ctrl.Options{
-		Scheme:                 controllers.NewScheme(),
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,
@@ -104,7 +103,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 			opts.Cache.DefaultNamespaces[strings.TrimSpace(ns)] = cache.Config{}
 		}
 	}
-	mgr, err := ctrl.NewManager(cfg, opts)
+	mgr, err := controllers.NewManager(cfg, opts)
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}

@@ -351,7 +351,7 @@ func namespaceOf(obj client.Object) string {
 // logs/manager.log.
 func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, prometheusURL, alertmanagerURL string, metricsPort int, logs string) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(openLog(t, filepath.Join(logs, "manager.log")))))
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgr, err := controllers.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "127.0.0.1:" + strconv.Itoa(metricsPort)},
 		HealthProbeBindAddress: "0",
