@@ -31,15 +31,13 @@ type Standard struct {
 	Objectives []Objective
 	// AlertWindows are the long and short windows of the standard's enabled burn-rate pairs.
 	AlertWindows []time.Duration
-	// NoDataAfter is how long an objective's series is absent before PledgeObjectiveNoData fires.
-	NoDataAfter time.Duration
 	// KnownPeriods are closed periods already measured (from the status), by start time.
 	KnownPeriods []pledgev1.Period
 }
 
 // FromResolved describes a resolved standard for measurement.
 func FromResolved(s *render.Standard) (Standard, error) {
-	out := Standard{Namespace: s.Namespace, Name: s.Name, Window: s.Window, NoDataAfter: s.NoDataAfter}
+	out := Standard{Namespace: s.Namespace, Name: s.Name, Window: s.Window}
 	if s.Calendar != nil {
 		out.Window, out.Period = 0, s.Calendar.Period
 		loc, err := time.LoadLocation(s.Calendar.TimeZone) // "" is UTC
@@ -48,8 +46,10 @@ func FromResolved(s *render.Standard) (Standard, error) {
 		}
 		out.Location = loc
 	}
-	for _, o := range s.Objectives {
-		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight, Presence: o.Presence})
+	for i := range s.Objectives {
+		o := &s.Objectives[i]
+		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight,
+			Presence: o.Presence, NoDataFor: s.NoDataFor(o)})
 	}
 	for _, w := range s.Windows {
 		for _, d := range []time.Duration{w.Long, w.Short} {
@@ -139,7 +139,7 @@ func (p *plan) result(s Standard, o Options) Result {
 		}
 		if p.noData[k] && obj.Presence != "" {
 			st.Message = joinMessages(st.Message, fmt.Sprintf("no samples of %s for the last %s (%s is firing)",
-				obj.Presence, promDuration(s.NoDataAfter), render.AlertNoData))
+				obj.Presence, promDuration(obj.NoDataFor), render.AlertNoData))
 		}
 		res.Objectives = append(res.Objectives, st)
 	}

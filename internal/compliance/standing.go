@@ -28,8 +28,10 @@ type Objective struct {
 	Target string
 	Budget float64 // 1 - target/100
 	Weight int32
-	// Presence is the raw series whose absence fires PledgeObjectiveNoData.
-	Presence string
+	// Presence is the raw series whose absence fires PledgeObjectiveNoData, and NoDataFor how
+	// long it must be absent first.
+	Presence  string
+	NoDataFor time.Duration
 }
 
 // Standing computes an objective's status from its totals over the window, its error ratios

@@ -391,13 +391,14 @@ func TestFailedQueryIsolated(t *testing.T) {
 }
 
 // TestNoDataAlertMessage: while PledgeObjectiveNoData fires for an objective, its message names
-// the missing series (Presence, copied from the resolved standard) and how long it is absent;
+// the missing series (Presence, copied from the resolved standard) and how long it is absent
+// (the alert's own wait);
 // a burn-rate alert makes its objective AtRisk.
 func TestNoDataAlertMessage(t *testing.T) {
 	s, err := FromResolved(&render.Standard{Namespace: "ns", Name: "s0", Window: 30 * 24 * time.Hour, NoDataAfter: 10 * time.Minute,
 		Objectives: []render.Objective{
 			{Name: "availability", Target: "99.9", Budget: 0.001, Weight: 1, Presence: `http_requests_total{job="checkout"}`},
-			{Name: "latency", Target: "99", Budget: 0.01, Weight: 1, Presence: `http_request_duration_seconds_bucket{le="0.3"}`},
+			{Name: "latency", Target: "99", Budget: 0.01, Weight: 1, Presence: `http_request_duration_seconds_bucket{le="0.3"}`, SampleInterval: 15 * time.Minute},
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -420,7 +421,8 @@ func TestNoDataAlertMessage(t *testing.T) {
 	if avail.State != pledgev1.StateAtRisk || avail.Message != "" {
 		t.Errorf("availability = %+v, want AtRisk without a message", avail)
 	}
-	want := `no samples of http_request_duration_seconds_bucket{le="0.3"} for the last 10m (PledgeObjectiveNoData is firing)`
+	// Sampled every 15m: the alert waits two intervals.
+	want := `no samples of http_request_duration_seconds_bucket{le="0.3"} for the last 30m (PledgeObjectiveNoData is firing)`
 	if latency.State != pledgev1.StateNoData || latency.Message != want {
 		t.Errorf("latency = %+v, want NoData with %q", latency, want)
 	}

@@ -123,7 +123,7 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			}
 			g.Rules = append(g.Rules, r)
 		}
-		if after := s.noDataAfter(o); after > 0 {
+		if after := s.NoDataFor(o); after > 0 {
 			labels := s.alertLabels(o)
 			labels[LabelSeverity] = string(pledgev1.SeverityTicket)
 			// absent() with for: rather than absent_over_time(): a Prometheus that has just
@@ -162,9 +162,9 @@ func (s *Standard) tierCondition(o *Objective, first Window) string {
 	return fmt.Sprintf("(%s) / %s\nand on ()\ncount(%s)", errorRatio(s.selector(o), first.Long), formatFloat(o.Budget), alerts)
 }
 
-// noDataAfter is how long the objective's series must be absent before PledgeObjectiveNoData
+// NoDataFor is how long the objective's series must be absent before PledgeObjectiveNoData
 // fires: the standard's setting, and at least two declared sample intervals; zero when off.
-func (s *Standard) noDataAfter(o *Objective) time.Duration {
+func (s *Standard) NoDataFor(o *Objective) time.Duration {
 	if s.NoDataAfter <= 0 || o.Presence == "" {
 		return 0
 	}
