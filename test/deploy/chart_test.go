@@ -143,6 +143,8 @@ func TestTemplateAllValues(t *testing.T) {
 		"--leader-elect", // replicas: 2 with leaderElection.enabled: false
 		"--namespaces=team-a,team-b",
 		"--crd-retry-interval=1m",
+		"--rule-labels=example.com/team=platform,release=kube-prometheus-stack",
+		"--alertmanagerconfig-labels=alertmanagerconfig=pledge",
 		"--prometheus-url=https://thanos-querier.monitoring.svc:9091",
 		"--prometheus-timeout=45s",
 		"--prometheus-bearer-token-file=/etc/pledge/prometheus/bearer-token/bearer",
@@ -153,6 +155,8 @@ func TestTemplateAllValues(t *testing.T) {
 		"--status-max-age=15m",
 		"--at-risk-budget=12.5",
 		"--periods=6",
+		"--rules-loaded-grace=3m",
+		"--alertmanager-url=http://alertmanager-operated.monitoring:9093",
 		"--zap-log-level=debug",
 		"--zap-encoder=console",
 		"--zap-stacktrace-level=panic",
@@ -280,6 +284,20 @@ func TestTemplateOptions(t *testing.T) {
 				wantAbsent(t, sm.Object, "spec", "endpoints", "0", "scrapeTimeout")
 			},
 		},
+		"rule labels without prometheus": {
+			set: []string{"ruleLabels.release=kps"},
+			check: func(t *testing.T, objs objects) {
+				a := args(t, objs)
+				if !slices.Contains(a, "--rule-labels=release=kps") {
+					t.Errorf("args %q lack --rule-labels=release=kps", a)
+				}
+				for _, arg := range a {
+					if strings.HasPrefix(arg, "--alertmanagerconfig-labels") || strings.HasPrefix(arg, "--rules-loaded-grace") {
+						t.Errorf("unexpected %s without its value or without prometheus.url", arg)
+					}
+				}
+			},
+		},
 		"serviceMonitor off by default": {
 			check: func(t *testing.T, objs objects) {
 				if n := len(objs.ofKind("ServiceMonitor")); n != 0 {
@@ -368,7 +386,12 @@ func TestValuesSchemaRejects(t *testing.T) {
 			set:  []string{"prometheus.url=http://p", "prometheus.caSecret.name=a", "prometheus.caConfigMap.name=b"},
 			want: "not both",
 		},
-		"no service account name": {set: []string{"serviceAccount.create=false"}, want: "serviceAccount.name is required"},
+		"no service account name":         {set: []string{"serviceAccount.create=false"}, want: "serviceAccount.name is required"},
+		"bad rule label key":              {set: []string{"ruleLabels.-bad=x"}, want: "invalid propertyName '-bad'"},
+		"bad rule label value":            {set: []string{"ruleLabels.release=a/b"}, want: "/ruleLabels/release"},
+		"Pledge's own label":              {set: []string{"alertmanagerConfigLabels.app\\.kubernetes\\.io/managed-by=helm"}, want: "invalid propertyName 'app.kubernetes.io/managed-by'"},
+		"grace without unit":              {set: []string{"rulesLoadedGrace=300"}, want: "/rulesLoadedGrace"},
+		"alertmanager url without scheme": {set: []string{"alertmanager.url=alertmanager:9093"}, want: "/alertmanager/url"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -46,3 +46,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* Where the Prometheus bearer token and CA certificate are mounted. */}}
 {{- define "pledge.bearerTokenDir" -}}/etc/pledge/prometheus/bearer-token{{- end }}
 {{- define "pledge.caDir" -}}/etc/pledge/prometheus/ca{{- end }}
+
+{{/* A label map as the k=v,... argument of --rule-labels and --alertmanagerconfig-labels. */}}
+{{- define "pledge.labelArg" -}}
+{{- $pairs := list }}
+{{- range $k, $v := . }}{{ $pairs = append $pairs (printf "%s=%s" $k $v) }}{{ end }}
+{{- join "," $pairs }}
+{{- end }}
