@@ -91,7 +91,10 @@ func TestTemplateDefaults(t *testing.T) {
 		wantString(t, c, "/readyz", "readinessProbe", "httpGet", "path")
 		wantString(t, c, "64Mi", "resources", "requests", "memory")
 		wantString(t, c, "256Mi", "resources", "limits", "memory")
-		for _, absent := range [][]string{{"volumeMounts"}, {"env"}} {
+		wantString(t, c, "PLEDGE_MEMORY_LIMIT", "env", "0", "name")
+		wantString(t, c, "limits.memory", "env", "0", "valueFrom", "resourceFieldRef", "resource")
+		wantString(t, c, "manager", "env", "0", "valueFrom", "resourceFieldRef", "containerName")
+		for _, absent := range [][]string{{"volumeMounts"}, {"env", "1"}} {
 			wantAbsent(t, c, absent...)
 		}
 		for _, absent := range []string{"volumes", "imagePullSecrets", "nodeSelector", "tolerations", "affinity", "priorityClassName"} {
@@ -184,7 +187,8 @@ func TestTemplateAllValues(t *testing.T) {
 	wantString(t, d.Object, "prometheus-ca", append(at("volumes"), "1", "configMap", "name")...)
 	wantString(t, c, "/etc/pledge/prometheus/bearer-token", "volumeMounts", "0", "mountPath")
 	wantString(t, c, "/etc/pledge/prometheus/ca", "volumeMounts", "1", "mountPath")
-	wantString(t, c, "HTTPS_PROXY", "env", "0", "name")
+	wantString(t, c, "PLEDGE_MEMORY_LIMIT", "env", "0", "name")
+	wantString(t, c, "HTTPS_PROXY", "env", "1", "name")
 	wantField(t, c, int64(9090), "ports", "0", "containerPort")
 	wantField(t, c, int64(9091), "ports", "1", "containerPort")
 	wantField(t, c, int64(4), "livenessProbe", "failureThreshold")
