@@ -450,7 +450,8 @@ type ServiceStandardStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready (everything generated and applied) and Compliant (all objectives met).
+	// conditions: Ready (everything generated and applied), RulesLoaded (Prometheus runs the
+	// generated rule groups and Alertmanager the receivers) and Compliant (all objectives met).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
