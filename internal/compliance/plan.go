@@ -18,8 +18,8 @@ import (
 )
 
 // span is a stretch (now − days×24h − rem, now] of hourly totals. Its whole days come from a
-// daily grid whose last point is now − rem; the remainder rem (under a day) from one instant
-// query. Every span with the same rem shares one grid, whatever its days: a poll costs at
+// grid of day blocks whose last point is now − rem; the remainder rem (under a day) from one
+// instant query. Every span with the same rem shares one grid, whatever its days: a poll costs at
 // most one grid per remainder in use, not one query per window length.
 type span struct {
 	rem  time.Duration
@@ -41,10 +41,12 @@ func sinceSpan(now, start time.Time) span {
 func (s span) length() time.Duration { return time.Duration(s.days)*day + s.rem }
 
 // grid is the daily sums of the hourly totals ending at now − rem, and the sums over the
-// remainder, for the spans that need them.
+// remainder, for the spans that need them. The sums are over blocks of step days, the greatest
+// common divisor of the spans' days (30d and 3d windows need ten 3-day sums, not thirty).
 type grid struct {
 	rem     time.Duration
 	maxDays int
+	step    int
 	// days lists, by standard (namespace/name), the whole days of each span it needs.
 	days   map[string][]int
 	serves served
@@ -143,6 +145,7 @@ func (p *plan) add(s Standard) {
 		}
 		g.serves[s.Name] = true
 		g.maxDays = max(g.maxDays, sp.days)
+		g.step = gcd(g.step, sp.days)
 		if !slices.Contains(g.days[name], sp.days) {
 			g.days[name] = append(g.days[name], sp.days)
 		}
@@ -237,7 +240,7 @@ func (p *plan) queryAlerts(ctx context.Context, q Querier) error {
 	return nil
 }
 
-// runGrid queries a grid's daily sums (four range queries, step 1d) and its remainder
+// runGrid queries a grid's block sums (four range queries, step g.step days) and its remainder
 // (four instant queries), and adds to each span the sums it covers. Only the spans that
 // standards asked for are kept: the daily points are summed as each answer arrives.
 func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
@@ -258,8 +261,9 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 	}
 	for i := range hourlyQueries {
 		if g.maxDays > 0 {
-			r := promv1.Range{Start: end.Add(-time.Duration(g.maxDays-1) * day), End: end, Step: day}
-			m, err := q.QueryRange(ctx, hourlyQuery(i, g.serves.selector(), "1d", ""), r)
+			step := time.Duration(g.step) * day
+			r := promv1.Range{Start: end.Add(-time.Duration(g.maxDays/g.step-1) * step), End: end, Step: step}
+			m, err := q.QueryRange(ctx, hourlyQuery(i, g.serves.selector(), promDuration(step), ""), r)
 			if err != nil {
 				return err
 			}
@@ -373,4 +377,11 @@ func (t *Totals) add(i int, m model.Metric, v float64) {
 	default:
 		t.LowestEvents = min(t.LowestEvents, v)
 	}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }

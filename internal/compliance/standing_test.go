@@ -293,6 +293,10 @@ func TestQueriesDoNotGrowWithStandards(t *testing.T) {
 			t.Errorf("query for 1 standard %q, for 1,000 %.200q", oneQueries[1+i], manyQueries[1+i])
 		}
 	}
+	// 30d and 3d are multiples of 3 days: the range queries sum 3-day blocks.
+	if !strings.HasPrefix(oneQueries[1], `sum_over_time(pledge:objective_errors:increase1h{service_standard=~"s0"}[3d])`) {
+		t.Errorf("first range query = %s, want sums of 3-day blocks", oneQueries[1])
+	}
 	// 1 ALERTS + 4 range queries for the whole days of 30d and 3d + 4 short alert windows.
 	if one != 9 || many != one {
 		t.Errorf("queries: %d for 1 standard, %d for 1,000; want 9 for both", one, many)
