@@ -65,7 +65,8 @@ bench: ## Run the render, controller (1,000 standards) and compliance (10,000 ob
 	BIN="$(BIN)" hack/bench-compliance.sh
 
 .PHONY: fuzz
-fuzz: ## Fuzz decode+validate+render for FUZZTIME (default 60s).
+fuzz: ## Fuzz decode+validate (fast) and decode+validate+render, FUZZTIME each (default 60s).
+	go test ./internal/render/ -run '^$$' -fuzz '^FuzzDecodeValidate$$' -fuzztime $${FUZZTIME:-60s}
 	go test ./internal/render/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $${FUZZTIME:-60s}
 
 ##@ Build

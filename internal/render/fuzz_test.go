@@ -84,7 +84,71 @@ func fzRenderAll(t testing.TB, s *render.Standard) {
 	_, _ = render.AlertmanagerFile([]*render.Standard{s}, render.SMTP{})
 }
 
+// FuzzRender decodes, resolves and renders (the heavy target: Prometheus's rule loader runs
+// on what is accepted).
 func FuzzRender(f *testing.F) {
+	fzSeeds(f)
+	f.Fuzz(func(t *testing.T, stdDoc, policyDoc string) {
+		for _, s := range fzResolve(t, stdDoc, policyDoc) {
+			fzCheckRenderedQuick(t, s)
+		}
+	})
+}
+
+// FuzzDecodeValidate decodes and resolves only, and parses the recorded expressions of what is
+// accepted: thousands of executions per second, so that it explores what users can write.
+func FuzzDecodeValidate(f *testing.F) {
+	fzSeeds(f)
+	f.Fuzz(func(t *testing.T, stdDoc, policyDoc string) {
+		for _, s := range fzResolve(t, stdDoc, policyDoc) {
+			for _, o := range s.Objectives {
+				for _, e := range []string{o.ErrorsExpr, o.EventsExpr, o.Presence} {
+					if _, err := fzParser.ParseExpr(e); err != nil {
+						t.Fatalf("objective %s: expression does not parse: %v\n%s", o.Name, err, e)
+					}
+				}
+			}
+		}
+	})
+}
+
+// fzResolve decodes a standard and a policy as the API server's JSON would arrive, resolves
+// the standard with and without the policy, checks that every error names its field, and
+// returns what was accepted.
+func fzResolve(t *testing.T, stdDoc, policyDoc string) []*render.Standard {
+	var std pledgev1.ServiceStandard
+	if err := yaml.Unmarshal([]byte(stdDoc), &std); err != nil {
+		return nil
+	}
+	var policy *pledgev1.EscalationPolicy
+	if policyDoc != "" {
+		var p pledgev1.EscalationPolicy
+		if err := yaml.Unmarshal([]byte(policyDoc), &p); err == nil {
+			policy = &p
+			_ = render.ValidatePolicy(policy.DeepCopy())
+		}
+	}
+	var out []*render.Standard
+	for _, p := range []*pledgev1.EscalationPolicy{nil, policy} {
+		var pc *pledgev1.EscalationPolicy
+		if p != nil {
+			pc = p.DeepCopy()
+		}
+		s, errs := render.Resolve(std.DeepCopy(), pc)
+		for _, e := range errs {
+			if e.Field == "" {
+				t.Errorf("error without a field path: %v", e)
+			}
+		}
+		if len(errs) == 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fzSeeds adds the seed corpus shared by FuzzRender and FuzzDecodeValidate.
+func fzSeeds(f *testing.F) {
 	b, err := os.ReadFile("../../config/samples/pledge_v1alpha1_checkout.yaml")
 	if err != nil {
 		f.Fatal(err)
@@ -151,37 +215,8 @@ spec: {service: "s {{", objectives: [{name: x, target: "99", bool: {selector: up
 	f.Add(`metadata: {name: x}
 spec: {service: s, window: 100y, objectives: [{name: x, target: "99.999999999", latency: {histogram: 'h{a="\n\"\\{{",b=~".*"}', graded: {label: a, thresholds: {p1: 1y, p2: 1ms}}}}], alerting: {minEvents: 9223372036854775807}}`, "")
 	f.Add(": : :", "\x00\xff")
-
-	f.Fuzz(func(t *testing.T, stdDoc, policyDoc string) {
-		var std pledgev1.ServiceStandard
-		if err := yaml.Unmarshal([]byte(stdDoc), &std); err != nil {
-			return
-		}
-		var policy *pledgev1.EscalationPolicy
-		if policyDoc != "" {
-			var p pledgev1.EscalationPolicy
-			if err := yaml.Unmarshal([]byte(policyDoc), &p); err == nil {
-				policy = &p
-				_ = render.ValidatePolicy(policy.DeepCopy())
-			}
-		}
-		for _, p := range []*pledgev1.EscalationPolicy{nil, policy} {
-			var pc *pledgev1.EscalationPolicy
-			if p != nil {
-				pc = p.DeepCopy()
-			}
-			s, errs := render.Resolve(std.DeepCopy(), pc)
-			for _, e := range errs {
-				if e.Field == "" {
-					t.Errorf("error without a field path: %v", e)
-				}
-			}
-			if len(errs) > 0 {
-				continue
-			}
-			fzCheckRenderedQuick(t, s)
-		}
-	})
+	f.Add(`metadata: {name: x}
+spec: {service: s, objectives: [{name: x, target: "99", sampleInterval: 10m, bool: {selector: up}}, {name: y, target: "99", sampleInterval: 16m, ratio: {errors: e, total: t}}], alerting: {keepFiringFor: 0s, noData: {after: 1m}}}`, "")
 }
 
 // FuzzStandardFields fuzzes the free-form fields of an otherwise valid standard, so that most
