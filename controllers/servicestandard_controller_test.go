@@ -127,7 +127,7 @@ var _ = Describe("ServiceStandard controller", func() {
 		amc := &monitoringv1alpha1.AlertmanagerConfig{}
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "pledge-checkout"}, amc)).To(Succeed())
 		Expect(metav1.IsControlledBy(amc, getStandard(ctx, ns, "checkout"))).To(BeTrue())
-		Expect(amc.Spec.Receivers).To(ContainElement(HaveField("Name", ns+"-checkout-team-lead")))
+		Expect(amc.Spec.Receivers).To(ContainElement(HaveField("Name", ns+"/checkout/team-lead")))
 
 		st := getStandard(ctx, ns, "checkout").Status
 		Expect(st.Generated).To(ConsistOf(
