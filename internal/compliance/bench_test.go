@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,10 +16,12 @@ import (
 )
 
 // BenchmarkEvaluate measures one poll over 10,000 objectives (1,000 standards of 10) against a
-// real Prometheus: queries issued, wall time and the poller's memory. History per objective is
+// real Prometheus: queries issued, wall time, the poller's allocations and its peak live heap
+// (the live heap after each garbage collection during the poll). History per objective is
 // PLEDGE_BENCH_HOURS hours of hourly totals (default 24) and one hour of 1-minute 5m rates;
-// the queries are the same for any history, only the samples they read grow with it.
-// Numbers: docs/benchmarks.md.
+// the queries are the same for any history, only the samples they read grow with it. Every
+// standard has a 30-day window, or with PLEDGE_BENCH_WINDOWS=distinct a window of its own
+// (7d plus as many hours as its index: 1,000 distinct windows). Numbers: docs/benchmarks.md.
 func BenchmarkEvaluate(b *testing.B) {
 	const standardsN, perStandard = 1_000, 10
 	hours := 24
@@ -57,7 +60,11 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	var stds []compliance.Standard
 	for i := range standardsN {
-		s := compliance.Standard{Namespace: "bench", Name: fmt.Sprint("s", i), Window: 30 * 24 * time.Hour,
+		window := 30 * 24 * time.Hour
+		if os.Getenv("PLEDGE_BENCH_WINDOWS") == "distinct" {
+			window = 7*24*time.Hour + time.Duration(i)*time.Hour
+		}
+		s := compliance.Standard{Namespace: "bench", Name: fmt.Sprint("s", i), Window: window,
 			AlertWindows: []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 6 * time.Hour, 72 * time.Hour}}
 		for j := range perStandard {
 			s.Objectives = append(s.Objectives, compliance.Objective{Name: fmt.Sprint("o", j), Target: "99.9", Budget: 0.001, Weight: 1})
@@ -67,11 +74,15 @@ func BenchmarkEvaluate(b *testing.B) {
 	counting := &compliance.CountingQuerier{Querier: q}
 	b.ResetTimer()
 	var before, after runtime.MemStats
+	var peakLive uint64
 	for b.Loop() {
 		counting.N = 0
 		runtime.GC()
 		runtime.ReadMemStats(&before)
+		stop := watchLiveHeap(&peakLive)
 		res, err := compliance.Evaluate(context.Background(), counting, evalAt, stds, compliance.Options{AtRiskBudget: 25, Periods: 3})
+		runtime.GC() // the live heap with the results still held
+		stop()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,4 +94,31 @@ func BenchmarkEvaluate(b *testing.B) {
 	b.ReportMetric(float64(counting.N), "queries/poll")
 	b.ReportMetric(float64(standardsN*perStandard), "objectives")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), "MiB-alloc/poll")
+	b.ReportMetric(float64(peakLive-before.HeapAlloc)/(1<<20), "MiB-peak-live/poll")
+}
+
+// watchLiveHeap raises *peak to the live heap measured by each garbage collection
+// (/gc/heap/live:bytes) until stop is called; stop returns once the last reading is in.
+func watchLiveHeap(peak *uint64) (stop func()) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	read := func() {
+		metrics.Read(sample)
+		*peak = max(*peak, sample[0].Value.Uint64())
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-done:
+				read()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
