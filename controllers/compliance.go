@@ -134,6 +134,9 @@ func (c *ComplianceRunner) apply(std *pledgev1.ServiceStandard, res compliance.R
 		old[o.Name] = o
 	}
 	for i, o := range res.Objectives {
+		// The message names a user's selector, which may be long; the API allows 1024.
+		o.Message = truncate(o.Message, 1024)
+		res.Objectives[i] = o
 		prev, ok := old[o.Name]
 		if ok && prev.LastEvaluated != nil && now.Sub(prev.LastEvaluated.Time) < c.MaxAge {
 			same := o

@@ -2,11 +2,14 @@ package controllers
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
 )
 
 // recordedEvents is a recorder that keeps the reasons of the events it is given.
@@ -47,5 +50,16 @@ func TestComplianceEvents(t *testing.T) {
 				t.Errorf("want one %s event, got %v", tc.want, rec.reasons)
 			}
 		})
+	}
+}
+
+// TestComplianceMessageFitsTheAPI: an objective's message (which names a user's selector) is
+// cut to the 1024 characters the CRD allows, so the status write is not refused.
+func TestComplianceMessageFitsTheAPI(t *testing.T) {
+	long := "no samples of " + strings.Repeat("x", 2000)
+	std := &pledgev1.ServiceStandard{}
+	(&ComplianceRunner{}).apply(std, compliance.Result{Objectives: []pledgev1.ObjectiveStatus{{Name: "a", State: pledgev1.StateNoData, Message: long}}}, time.Now())
+	if got := std.Status.Objectives[0].Message; len(got) != 1024 || !strings.HasPrefix(got, "no samples of xxx") {
+		t.Errorf("message of %d bytes: %.40q…", len(got), got)
 	}
 }
