@@ -66,8 +66,8 @@ bench: ## Run the render, controller (1,000 standards) and compliance (10,000 ob
 
 .PHONY: fuzz
 fuzz: ## Fuzz decode+validate (fast) and decode+validate+render, FUZZTIME each (default 60s).
-	go test ./internal/render/ -run '^$$' -fuzz '^FuzzDecodeValidate$$' -fuzztime $${FUZZTIME:-60s}
-	go test ./internal/render/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $${FUZZTIME:-60s}
+	go test ./internal/render/ -run '^$$' -fuzz '^FuzzDecodeValidate$$' -fuzztime $${FUZZTIME:-60s} -fuzzminimizetime 100x
+	go test ./internal/render/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $${FUZZTIME:-60s} -fuzzminimizetime 100x
 
 ##@ Build
 

@@ -129,7 +129,11 @@ func fzResolve(t *testing.T, stdDoc, policyDoc string) []*render.Standard {
 		}
 	}
 	var out []*render.Standard
-	for _, p := range []*pledgev1.EscalationPolicy{nil, policy} {
+	policies := []*pledgev1.EscalationPolicy{nil}
+	if policy != nil {
+		policies = append(policies, policy)
+	}
+	for _, p := range policies {
 		var pc *pledgev1.EscalationPolicy
 		if p != nil {
 			pc = p.DeepCopy()
