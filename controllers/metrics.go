@@ -42,7 +42,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.Queries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pledge_prometheus_queries_total",
-		Help: "Queries sent to Prometheus by the compliance poller, by result.",
+		Help: "Requests sent to the Prometheus API by the compliance poller and the rules-loaded check, by result.",
 	}, []string{"result"})
 	m.objectives = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "pledge_objectives",

@@ -63,6 +63,14 @@ func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (
 		errs = append(errs, resolveAlerting(spec.Alerting, specPath.Child("alerting"), out)...)
 	}
 	errs = append(errs, resolveEscalation(spec.Escalation, policy, specPath.Child("escalation"), out)...)
+	pages := slices.ContainsFunc(out.Windows, func(w Window) bool { return w.Severity == pledgev1.SeverityPage })
+	if out.Escalation != nil && len(errs) == 0 && (out.AlertsDisabled || !pages) {
+		why := "every page window pair is disabled"
+		if out.AlertsDisabled {
+			why = "spec.alerting.disabled is set"
+		}
+		out.Warnings = append(out.Warnings, fmt.Sprintf("spec.escalation: %s, so no page fires and no escalation tier is ever notified", why))
+	}
 	return out, errs
 }
 

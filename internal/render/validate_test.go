@@ -822,6 +822,22 @@ func TestValidVariants(t *testing.T) {
 				}
 			},
 		},
+		"escalation without any page alert warns (alerts disabled)": {
+			edits: map[string]string{"spec.alerting": `{disabled: true}`},
+			check: func(t *testing.T, s *render.Standard) {
+				if !strings.Contains(strings.Join(s.Warnings, "\n"), "spec.escalation: spec.alerting.disabled is set, so no page fires") {
+					t.Errorf("warnings %q", s.Warnings)
+				}
+			},
+		},
+		"escalation without any page alert warns (page pairs disabled)": {
+			edits: map[string]string{"spec.alerting": `{windows: [{name: page-fast, disabled: true}, {name: page-slow, disabled: true}]}`},
+			check: func(t *testing.T, s *render.Standard) {
+				if !strings.Contains(strings.Join(s.Warnings, "\n"), "spec.escalation: every page window pair is disabled") {
+					t.Errorf("warnings %q", s.Warnings)
+				}
+			},
+		},
 		"policyRef": {
 			edits:  map[string]string{"spec.escalation": vtPolicyRef},
 			policy: true,
