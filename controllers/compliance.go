@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -87,9 +88,14 @@ func (c *ComplianceRunner) Poll(ctx context.Context) error {
 	for key, std := range stds {
 		res := results[key]
 		if res.Err != nil {
-			unavailable := metav1.Condition{Type: pledgev1.ConditionCompliant, Status: metav1.ConditionUnknown,
+			unavailable := metav1.Condition{Status: metav1.ConditionUnknown,
 				Reason: pledgev1.ReasonPrometheusUnavailable, Message: truncate(res.Err.Error(), 1024)}
-			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.setCompliant(s, unavailable) })
+			c.write(ctx, std, func(s *pledgev1.ServiceStandard) {
+				for _, t := range []string{pledgev1.ConditionCompliant, pledgev1.ConditionBudgetExhausted} {
+					unavailable.Type = t
+					c.setMeasured(s, unavailable)
+				}
+			})
 			res.Objectives = std.Status.Objectives
 		} else {
 			c.write(ctx, std, func(s *pledgev1.ServiceStandard) { c.apply(s, res, now) })
@@ -152,7 +158,25 @@ func (c *ComplianceRunner) apply(std *pledgev1.ServiceStandard, res compliance.R
 	std.Status.ErrorBudgetRemaining = res.MinBudget
 	std.Status.Periods = res.Periods
 	status, reason, msg := res.Compliant()
-	c.setCompliant(std, metav1.Condition{Type: pledgev1.ConditionCompliant, Status: status, Reason: reason, Message: msg})
+	c.setMeasured(std, metav1.Condition{Type: pledgev1.ConditionCompliant, Status: status, Reason: reason, Message: msg})
+	status, reason, msg = res.BudgetExhausted()
+	msg = truncate(msg, 1024)
+	c.budgetEvent(std, status, msg)
+	c.setMeasured(std, metav1.Condition{Type: pledgev1.ConditionBudgetExhausted, Status: status, Reason: reason, Message: msg})
+}
+
+// budgetEvent records BudgetExhausted turning True, and turning False again after it was True.
+func (c *ComplianceRunner) budgetEvent(std *pledgev1.ServiceStandard, to metav1.ConditionStatus, msg string) {
+	from := meta.FindStatusCondition(std.Status.Conditions, pledgev1.ConditionBudgetExhausted)
+	if c.Recorder == nil || to == metav1.ConditionUnknown || (from != nil && from.Status == to) {
+		return
+	}
+	switch {
+	case to == metav1.ConditionTrue:
+		c.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonBudgetSpent, "Measure", "%s", msg)
+	case from != nil && from.Status == metav1.ConditionTrue:
+		c.Recorder.Eventf(std, nil, corev1.EventTypeNormal, pledgev1.ReasonBudgetLeft, "Measure", "%s", msg)
+	}
 }
 
 // event records an objective's state transition.
@@ -173,7 +197,7 @@ func (c *ComplianceRunner) event(std *pledgev1.ServiceStandard, from pledgev1.Ob
 	}
 }
 
-func (c *ComplianceRunner) setCompliant(std *pledgev1.ServiceStandard, cond metav1.Condition) {
+func (c *ComplianceRunner) setMeasured(std *pledgev1.ServiceStandard, cond metav1.Condition) {
 	cond.ObservedGeneration = std.Generation
 	setCondition(&std.Status.Conditions, cond)
 }

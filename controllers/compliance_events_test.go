@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
@@ -47,6 +48,38 @@ func TestComplianceEvents(t *testing.T) {
 			case tc.want == "" && len(rec.reasons) > 0:
 				t.Errorf("want no event, got %v", rec.reasons)
 			case tc.want != "" && (len(rec.reasons) != 1 || rec.reasons[0][:len(tc.want)] != tc.want):
+				t.Errorf("want one %s event, got %v", tc.want, rec.reasons)
+			}
+		})
+	}
+}
+
+func TestBudgetExhaustedEvents(t *testing.T) {
+	cases := map[string]struct {
+		from, to metav1.ConditionStatus // from "" when the condition is not set yet
+		want     string                 // type/reason, or "" for no event
+	}{
+		"first measurement spent": {"", metav1.ConditionTrue, "Warning/" + pledgev1.ReasonBudgetSpent},
+		"left to spent":           {metav1.ConditionFalse, metav1.ConditionTrue, "Warning/" + pledgev1.ReasonBudgetSpent},
+		"unknown to spent":        {metav1.ConditionUnknown, metav1.ConditionTrue, "Warning/" + pledgev1.ReasonBudgetSpent},
+		"spent to left":           {metav1.ConditionTrue, metav1.ConditionFalse, "Normal/" + pledgev1.ReasonBudgetLeft},
+		"still spent":             {metav1.ConditionTrue, metav1.ConditionTrue, ""},
+		"first measurement left":  {"", metav1.ConditionFalse, ""},
+		"unknown to left":         {metav1.ConditionUnknown, metav1.ConditionFalse, ""},
+		"spent to unknown":        {metav1.ConditionTrue, metav1.ConditionUnknown, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rec := &recordedEvents{}
+			std := &pledgev1.ServiceStandard{}
+			if tc.from != "" {
+				std.Status.Conditions = []metav1.Condition{{Type: pledgev1.ConditionBudgetExhausted, Status: tc.from}}
+			}
+			(&ComplianceRunner{Recorder: rec}).budgetEvent(std, tc.to, "Error budget spent: availability (-400.0%)")
+			switch {
+			case tc.want == "" && len(rec.reasons) > 0:
+				t.Errorf("want no event, got %v", rec.reasons)
+			case tc.want != "" && (len(rec.reasons) != 1 || !strings.HasPrefix(rec.reasons[0], tc.want+": Error budget spent")):
 				t.Errorf("want one %s event, got %v", tc.want, rec.reasons)
 			}
 		})

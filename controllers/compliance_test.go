@@ -92,6 +92,10 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 		Expect(compliant.Status).To(BeEquivalentTo("True"))
 		Expect(compliant.Message).To(ContainSubstring("at risk: availability"))
 		Expect(meta.FindStatusCondition(st.Conditions, pledgev1.ConditionReady).Status).To(BeEquivalentTo("True"), "the Ready condition must survive")
+		exhausted := meta.FindStatusCondition(st.Conditions, pledgev1.ConditionBudgetExhausted)
+		Expect(exhausted).NotTo(BeNil())
+		Expect(*exhausted).To(And(HaveField("Status", BeEquivalentTo("False")), HaveField("Reason", pledgev1.ReasonBudgetLeft),
+			HaveField("Message", ContainSubstring("availability (20.0%)")), HaveField("ObservedGeneration", getStandard(ctx, ns, "checkout").Generation)))
 
 		Eventually(func() []string {
 			var list eventsv1.EventList
@@ -118,6 +122,8 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 		Expect(c.Status).To(BeEquivalentTo("Unknown"))
 		Expect(c.Reason).To(Equal(pledgev1.ReasonPrometheusUnavailable))
 		Expect(c.Message).To(ContainSubstring("connection refused"))
+		Expect(meta.FindStatusCondition(std2.Status.Conditions, pledgev1.ConditionBudgetExhausted)).To(And(
+			HaveField("Status", BeEquivalentTo("Unknown")), HaveField("Reason", pledgev1.ReasonPrometheusUnavailable)))
 		Expect(meta.FindStatusCondition(std2.Status.Conditions, pledgev1.ConditionReady).Status).To(BeEquivalentTo("True"))
 
 		// Back up: the next poll restores the standing.
@@ -126,6 +132,46 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 		c = meta.FindStatusCondition(getStandard(ctx, ns, "checkout").Status.Conditions, pledgev1.ConditionCompliant)
 		Expect(c.Status).To(BeEquivalentTo("True"))
 		Expect(c.Reason).To(Equal(pledgev1.ReasonAllObjectivesMet))
+	})
+})
+
+var _ = Describe("A spent error budget", func() {
+	It("sets BudgetExhausted=True naming the objective, with an event", func() {
+		ctx := context.Background()
+		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
+		ns := applySample(ctx)
+		dir := GinkgoT().TempDir()
+		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+			"availability":  0.0015, // 1.5x a 0.1% budget: Breached, -50% left
+			"response-time": 0.001,  // a tenth of a 1% budget: Met
+		}))
+		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		runner := &controllers.ComplianceRunner{
+			Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
+			Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
+			Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
+			Now:      func() time.Time { return at },
+		}
+		Expect(runner.Poll(ctx)).To(Succeed())
+
+		std := getStandard(ctx, ns, "checkout")
+		c := meta.FindStatusCondition(std.Status.Conditions, pledgev1.ConditionBudgetExhausted)
+		Expect(c).NotTo(BeNil())
+		Expect(*c).To(And(HaveField("Status", BeEquivalentTo("True")), HaveField("Reason", pledgev1.ReasonBudgetSpent),
+			HaveField("Message", Equal("Error budget spent: availability (-50.0%)")), HaveField("ObservedGeneration", std.Generation)))
+		Eventually(func() []string {
+			var list eventsv1.EventList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range list.Items {
+				if e.Reason == pledgev1.ReasonBudgetSpent {
+					notes = append(notes, e.Type+": "+e.Note)
+				}
+			}
+			return notes
+		}, timeout, interval).Should(Equal([]string{"Warning: Error budget spent: availability (-50.0%)"}))
 	})
 })
 

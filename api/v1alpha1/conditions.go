@@ -10,6 +10,9 @@ const (
 	// when the manager checks Alertmanager, its running configuration holds the standard's
 	// receivers: the alerting is live, not only applied.
 	ConditionRulesLoaded = "RulesLoaded"
+	// ConditionBudgetExhausted is True while any objective's error budget is at or below zero:
+	// the signal a deploy pipeline or admission policy gates on.
+	ConditionBudgetExhausted = "BudgetExhausted"
 )
 
 // Reasons used on conditions and events.
@@ -56,6 +59,12 @@ const (
 	ReasonNotChecked = "NotChecked"
 	// ReasonAlertmanagerUnavailable: Alertmanager's running configuration could not be read.
 	ReasonAlertmanagerUnavailable = "AlertmanagerUnavailable"
+	// ReasonBudgetSpent: at least one objective's error budget is at or below zero (on the
+	// BudgetExhausted condition, and on the event when it turns True).
+	ReasonBudgetSpent = "BudgetSpent"
+	// ReasonBudgetLeft: every measured objective has error budget left (on the BudgetExhausted
+	// condition, and on the event when it turns False again).
+	ReasonBudgetLeft = "BudgetLeft"
 	// ReasonRenderWarning: the standard renders, with warnings (on an event).
 	ReasonRenderWarning = "RenderWarning"
 )

@@ -27,7 +27,10 @@ type Objective struct {
 	Name   string
 	Target string
 	Budget float64 // 1 - target/100
-	Weight int32
+	// Weight is the objective's weight as written; the Classes classes of a graded objective
+	// share it, each counting Weight/Classes (Classes 0 counts as 1).
+	Weight  int32
+	Classes int
 	// Presence is the raw series whose absence fires PledgeObjectiveNoData, and NoDataFor how
 	// long it must be absent first.
 	Presence  string
@@ -104,15 +107,25 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // formatCount writes a count as Prometheus would (shortest form, NaN, +Inf).
 func formatCount(f float64) string { return model.SampleValue(f).String() }
 
-// Score is the weighted attainment of the objectives that have data, or "" when none has.
+// Score is the weighted attainment of the objectives that have data, or "" when none has:
+// Σ wᵢ·attainmentᵢ / Σ wᵢ over them. A graded objective's classes share its weight, each
+// weighing Weight/Classes, so the objective counts once however many classes it has. The
+// shares are scaled to whole numbers by the least common multiple of the class counts, so
+// they are exact: three classes of weight 3 weigh what one objective of weight 3 does.
 func Score(objectives []Objective, st []pledgev1.ObjectiveStatus) string {
+	lcm := 1
+	for _, o := range objectives {
+		c := max(o.Classes, 1)
+		lcm = lcm / gcd(lcm, c) * c
+	}
 	var sum, weights float64
 	for i, s := range st {
 		a, err := strconv.ParseFloat(s.Attainment, 64)
 		if err != nil {
 			continue
 		}
-		w := float64(objectives[i].Weight)
+		o := objectives[i]
+		w := float64(int(o.Weight) * (lcm / max(o.Classes, 1)))
 		sum += w * a
 		weights += w
 	}
@@ -169,6 +182,39 @@ func (r Result) Compliant() (metav1.ConditionStatus, string, string) {
 		msg += "; no data: " + strings.Join(noData, ", ")
 	}
 	return metav1.ConditionTrue, pledgev1.ReasonAllObjectivesMet, msg
+}
+
+// BudgetExhausted derives the BudgetExhausted condition: True while any objective's
+// errorBudgetRemaining, as the status shows it, is at or below zero (whatever the others' data);
+// False when every objective with data has budget left; Unknown when no objective could be
+// measured (no data, or numbers that cannot be a standing). The messages name the objectives
+// and their budget left.
+func (r Result) BudgetExhausted() (metav1.ConditionStatus, string, string) {
+	var spent, left, unmeasured []string
+	for _, s := range r.Objectives {
+		b, err := strconv.ParseFloat(s.ErrorBudgetRemaining, 64)
+		switch {
+		case err != nil:
+			unmeasured = append(unmeasured, s.Name)
+		case b <= 0:
+			spent = append(spent, fmt.Sprintf("%s (%s%%)", s.Name, s.ErrorBudgetRemaining))
+		default:
+			left = append(left, fmt.Sprintf("%s (%s%%)", s.Name, s.ErrorBudgetRemaining))
+		}
+	}
+	switch {
+	case len(spent) > 0:
+		return metav1.ConditionTrue, pledgev1.ReasonBudgetSpent, "Error budget spent: " + strings.Join(spent, ", ")
+	case len(left) == 0 && len(r.Invalid) > 0:
+		return metav1.ConditionUnknown, pledgev1.ReasonInvalidData, "Prometheus returned numbers that cannot be a standing: " + strings.Join(r.Invalid, "; ")
+	case len(left) == 0:
+		return metav1.ConditionUnknown, pledgev1.ReasonNoData, "No events measured yet for any objective"
+	}
+	msg := "Error budget left: " + strings.Join(left, ", ")
+	if len(unmeasured) > 0 {
+		msg += "; not measured: " + strings.Join(unmeasured, ", ")
+	}
+	return metav1.ConditionFalse, pledgev1.ReasonBudgetLeft, msg
 }
 
 // attainmentDecimals shows one more decimal than the target has, and at least three.

@@ -157,6 +157,38 @@ func TestCompliant(t *testing.T) {
 	}
 }
 
+func TestBudgetExhausted(t *testing.T) {
+	cases := map[string]struct {
+		budgets []string // errorBudgetRemaining per objective, "" without data
+		invalid []string
+		status  metav1.ConditionStatus
+		reason  string
+		msg     string
+	}{
+		"all left":            {[]string{"80.0", "20.0"}, nil, metav1.ConditionFalse, pledgev1.ReasonBudgetLeft, "o0 (80.0%), o1 (20.0%)"},
+		"one overspent":       {[]string{"80.0", "-35.5"}, nil, metav1.ConditionTrue, pledgev1.ReasonBudgetSpent, "Error budget spent: o1 (-35.5%)"},
+		"exactly spent":       {[]string{"0.0", "50.0"}, nil, metav1.ConditionTrue, pledgev1.ReasonBudgetSpent, "o0 (0.0%)"},
+		"just left":           {[]string{"0.1"}, nil, metav1.ConditionFalse, pledgev1.ReasonBudgetLeft, "o0 (0.1%)"},
+		"spent beside none":   {[]string{"", "-1.0"}, nil, metav1.ConditionTrue, pledgev1.ReasonBudgetSpent, "o1 (-1.0%)"},
+		"left beside no data": {[]string{"", "40.0"}, nil, metav1.ConditionFalse, pledgev1.ReasonBudgetLeft, "not measured: o0"},
+		"no data at all":      {[]string{"", ""}, nil, metav1.ConditionUnknown, pledgev1.ReasonNoData, "No events"},
+		"only invalid data": {[]string{""}, []string{"o0: bad events are NaN over the window"},
+			metav1.ConditionUnknown, pledgev1.ReasonInvalidData, "o0: bad events are NaN"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var st []pledgev1.ObjectiveStatus
+			for i, b := range tc.budgets {
+				st = append(st, pledgev1.ObjectiveStatus{Name: fmt.Sprint("o", i), ErrorBudgetRemaining: b})
+			}
+			status, reason, msg := Result{Objectives: st, Invalid: tc.invalid}.BudgetExhausted()
+			if status != tc.status || reason != tc.reason || !strings.Contains(msg, tc.msg) {
+				t.Errorf("got %s/%s %q, want %s/%s containing %q", status, reason, msg, tc.status, tc.reason, tc.msg)
+			}
+		})
+	}
+}
+
 func TestPeriods(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
