@@ -89,7 +89,9 @@ type RatioIndicator struct {
 }
 
 // GradedThresholds expands one latency objective into one objective per class of a label,
-// each with its own threshold (for example priority p1: 4h, p2: 24h).
+// each with its own threshold (for example priority p1: 4h, p2: 24h) and, optionally, its own
+// target. The classes share the objective's weight in the score.
+// +kubebuilder:validation:XValidation:rule="!has(self.targets) || self.targets.all(k, k in self.thresholds)",message="every class in targets needs a threshold in thresholds",fieldPath=".targets"
 type GradedThresholds struct {
 	// label is the histogram label that carries the class, e.g. "priority".
 	// +required
@@ -104,6 +106,12 @@ type GradedThresholds struct {
 	// +kubebuilder:validation:MaxProperties=10
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && k.size() <= 20)",message="classes must be lower-case alphanumerics or '-', at most 20 characters"
 	Thresholds map[string]PromDuration `json:"thresholds"`
+
+	// targets gives classes their own target percentage, e.g. {p1: "99", p2: "95"}. A class
+	// without one keeps the objective's target; every class named here needs a threshold.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=10
+	Targets map[string]Percent `json:"targets,omitempty"`
 }
 
 // LatencyIndicator counts an event as good when it completed within a threshold, read from a
@@ -120,7 +128,8 @@ type LatencyIndicator struct {
 	// +optional
 	Threshold PromDuration `json:"threshold,omitempty"`
 
-	// graded gives per-class thresholds instead of one threshold.
+	// graded gives per-class thresholds (and, optionally, per-class targets) instead of one
+	// threshold.
 	// +optional
 	Graded *GradedThresholds `json:"graded,omitempty"`
 }
@@ -152,6 +161,7 @@ type Objective struct {
 	Target Percent `json:"target"`
 
 	// weight of this objective in the standard's score (weighted attainment). Defaults to 1.
+	// A graded objective's classes share it equally, so the objective counts once.
 	// +optional
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0

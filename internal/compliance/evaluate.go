@@ -48,7 +48,7 @@ func FromResolved(s *render.Standard) (Standard, error) {
 	}
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
-		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight,
+		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight, Classes: o.Classes,
 			Presence: o.Presence, NoDataFor: s.NoDataFor(o)})
 	}
 	for _, w := range s.Windows {

@@ -90,6 +90,10 @@ func startPrometheus(t *testing.T) *procs.Prometheus {
 		{"rolling", "at-risk", thirtyDays, share(0.0008)},
 		{"rolling", "breached", thirtyDays, share(0.015)},
 		{"rolling", "young", evalAt.Add(-10 * 24 * time.Hour), share(0.0001)},
+		{"graded", "incident-resolution-p1", thirtyDays, share(0.02)},
+		{"graded", "incident-resolution-p2", thirtyDays, share(0.02)},
+		{"graded", "incident-resolution-p3", thirtyDays, share(0.05)},
+		{"graded", "availability", thirtyDays, share(0.0001)},
 		// September at 0.2% errors, October at 0.05%.
 		{"monthly", "availability", september, func(t time.Time) float64 {
 			if t.After(october) {
@@ -190,6 +194,73 @@ func TestComplianceAgainstPrometheus(t *testing.T) {
 	}
 	if want := 1 + 4 + 8 + 4 + 4*2; counting.N != want {
 		t.Errorf("queries with known September and twice the standards = %d, want %d", counting.N, want)
+	}
+}
+
+// TestGradedTargetsAgainstPrometheus: each class of a graded objective is judged against its
+// own target, and the classes share the objective's weight in the score.
+func TestGradedTargetsAgainstPrometheus(t *testing.T) {
+	prom := startPrometheus(t)
+	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 10 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, err := compliance.FromResolved(resolved(t, `
+metadata: {name: graded, namespace: shop}
+spec:
+  service: checkout
+  window: 30d
+  objectives:
+    - name: incident-resolution
+      target: "95"
+      weight: 2
+      latency:
+        histogram: incident_resolution_duration_seconds{service="checkout"}
+        graded:
+          label: priority
+          thresholds: {p1: 4h, p2: 24h, p3: 72h}
+          targets: {p1: "99", p3: "90"}
+    - name: availability
+      target: "99.9"
+      weight: 1
+      ratio: {errors: 'errors_total{job="checkout"}', total: 'requests_total{job="checkout"}'}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := compliance.Evaluate(context.Background(), q, evalAt, []compliance.Standard{std}, compliance.Options{AtRiskBudget: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res["shop/graded"]
+	want := map[string]struct{ target, state, attainment, budget, burn1h string }{
+		// 2% of incidents late: twice p1's 1% budget, two fifths of p2's 5% (the objective's
+		// target); p3's 5% late is half its 10% budget.
+		"incident-resolution-p1": {"99", "Breached", "98.000", "-100.0", "2.00"},
+		"incident-resolution-p2": {"95", "Met", "98.000", "60.0", "0.40"},
+		"incident-resolution-p3": {"90", "Met", "95.000", "50.0", "0.50"},
+		"availability":           {"99.9", "Met", "99.990", "90.0", "0.10"},
+	}
+	if len(r.Objectives) != len(want) {
+		t.Fatalf("objectives = %+v", r.Objectives)
+	}
+	for _, o := range r.Objectives {
+		w := want[o.Name]
+		burn := ""
+		for _, b := range o.BurnRates {
+			if b.Window == "1h" {
+				burn = b.Value
+			}
+		}
+		if o.Target != w.target || string(o.State) != w.state || o.Attainment != w.attainment || o.ErrorBudgetRemaining != w.budget || burn != w.burn1h {
+			t.Errorf("%s: got target %q state %s attainment %q budget %q burn 1h %q; want %+v",
+				o.Name, o.Target, o.State, o.Attainment, o.ErrorBudgetRemaining, burn, w)
+		}
+	}
+	// The classes weigh 2/3 each: (2 × (98 + 98 + 95) / 3 + 1 × 99.99) / 3 = 98.00; copying
+	// the weight to every class would give 97.43.
+	if r.Score != "98.00" {
+		t.Errorf("score = %q, want 98.00", r.Score)
 	}
 }
 

@@ -121,6 +121,64 @@ func TestScoreAndMinBudget(t *testing.T) {
 	}
 }
 
+// TestScoreSharesGradedWeight: a graded objective's classes share its weight, so it counts
+// once in the score whatever its number of classes.
+func TestScoreSharesGradedWeight(t *testing.T) {
+	graded := func(weight int32, classes int) []Objective {
+		out := make([]Objective, classes)
+		for i := range out {
+			out[i] = Objective{Weight: weight, Classes: classes}
+		}
+		return out
+	}
+	cases := map[string]struct {
+		objectives  []Objective
+		attainments []string // "" without data
+		want        string
+	}{
+		// The classes average to 97; (2 × 97 + 1 × 99.99) / 3. Copying the weight to every
+		// class would give (2 × 98 + 2 × 98 + 2 × 95 + 99.99) / 7 = 97.43.
+		"three classes of weight 2 count as one objective of weight 2": {
+			append(graded(2, 3), Objective{Weight: 1}), []string{"98.000", "98.000", "95.000", "99.990"}, "98.00"},
+		"one objective of weight 2 with the classes' mean": {
+			[]Objective{{Weight: 2}, {Weight: 1}}, []string{"97.000", "99.990"}, "98.00"},
+		// Weight 1 over three classes: a third each, beside a plain objective of weight 1.
+		"weight 1 over three classes": {
+			append(graded(1, 3), Objective{Weight: 1}), []string{"99.000", "98.000", "97.000", "90.000"}, "94.00"},
+		// Two graded objectives with different class counts (lcm 6): (99 + 95) / 2 and 90.
+		"two and three classes": {
+			append(graded(1, 2), graded(1, 3)...), []string{"99.000", "95.000", "90.000", "90.000", "90.000"}, "93.50"},
+		// A class without data leaves its share out: (99 + 96) / 2 weigh one each, 90 one.
+		"a class without data": {
+			append(graded(3, 3), Objective{Weight: 1}), []string{"99.000", "", "96.000", "90.000"}, "95.00"},
+		"a graded objective of weight 0 does not count": {
+			append(graded(0, 2), Objective{Weight: 1}), []string{"10.000", "20.000", "99.500"}, "99.50"},
+		"only classes of weight 0": {graded(0, 2), []string{"10.000", "20.000"}, ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			st := make([]pledgev1.ObjectiveStatus, len(tc.attainments))
+			for i, a := range tc.attainments {
+				st[i].Attainment = a
+			}
+			if got := Score(tc.objectives, st); got != tc.want {
+				t.Errorf("score = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Exact shares: three equal classes of weight 3 give exactly the score of one objective of
+	// weight 3, in every digit.
+	a := []string{"99.123456", "99.123456", "99.123456", "98.765432"}
+	st := make([]pledgev1.ObjectiveStatus, len(a))
+	for i := range a {
+		st[i].Attainment = a[i]
+	}
+	got := Score(append(graded(3, 3), Objective{Weight: 2}), st)
+	if want := Score([]Objective{{Weight: 3}, {Weight: 2}}, st[2:]); got != want {
+		t.Errorf("three classes of weight 3 score %s, one objective of weight 3 %s", got, want)
+	}
+}
+
 func TestCompliant(t *testing.T) {
 	cases := map[string]struct {
 		states  []pledgev1.ObjectiveState

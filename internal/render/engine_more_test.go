@@ -79,6 +79,45 @@ spec:
 	within(t, "p1 page-slow", tl.first(key("incident-resolution-p1", pageSlow)), 2*time.Hour+25*time.Minute, 2*time.Hour+37*time.Minute)
 }
 
+func TestGradedClassesPageOnTheirOwnTargets(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: checkout, namespace: shop}
+spec:
+  service: checkout
+  objectives:
+    - name: incident-resolution
+      target: "95"
+      latency:
+        histogram: incident_resolution_duration_seconds{service="checkout"}
+        graded:
+          label: priority
+          thresholds: {p1: 4h, p2: 24h}
+          targets: {p1: "99"}
+`)
+	if got := [2][2]string{{std.Objectives[0].Name, std.Objectives[0].Target}, {std.Objectives[1].Name, std.Objectives[1].Target}}; got != [2][2]string{{"incident-resolution-p1", "99"}, {"incident-resolution-p2", "95"}} {
+		t.Fatalf("classes and targets = %v", got)
+	}
+	// From 1h on, a fifth of each class's incidents miss their threshold. p1 promises 99%: a
+	// 1% budget burning 20×, so the 1h ratio passes 14.4 × 1% = 14.4% after 0.72h ≈ 43m and
+	// page-fast fires. p2 keeps the objective's 95%: a 5% budget burning 4×, below both page
+	// factors (14.4 and 6), so it never pages; it passes the ticket's 1 × 5% after 20m.
+	in := append(
+		histogram("incident_resolution_duration_seconds", "14400", 0.05, stepFn(0, 0.2, time.Hour, 0), "service", "checkout", "priority", "p1"),
+		histogram("incident_resolution_duration_seconds", "86400", 0.05, stepFn(0, 0.2, time.Hour, 0), "service", "checkout", "priority", "p2")...)
+	tl := simulate(t, []*render.Standard{std}, in, 4*time.Hour, time.Minute)
+	within(t, "p1 page-fast", tl.first(key("incident-resolution-p1", pageFast)), time.Hour+38*time.Minute, time.Hour+50*time.Minute)
+	never(t, tl, key("incident-resolution-p2", pageFast), key("incident-resolution-p2", pageSlow))
+	within(t, "p2 ticket", tl.first(key("incident-resolution-p2", ticket)), time.Hour+15*time.Minute, time.Hour+30*time.Minute)
+	// The alerts say each class's own promise.
+	if d := tl.annot[key("incident-resolution-p1", pageFast)]["description"]; !strings.Contains(d, "promises 99% good events") {
+		t.Errorf("p1 page description = %q", d)
+	}
+	if d := tl.annot[key("incident-resolution-p2", ticket)]["description"]; !strings.Contains(d, "promises 95% good events") {
+		t.Errorf("p2 ticket description = %q", d)
+	}
+}
+
 func TestEscalationTiersWaitForTheirDelay(t *testing.T) {
 	t.Parallel()
 	std := resolve(t, ratioStandard+`

@@ -75,7 +75,11 @@ type Objective struct {
 	Target string
 	// Budget is the allowed share of bad events, 1 - target/100, e.g. 0.001.
 	Budget float64
-	Weight int32
+	// Weight is the objective's weight as written; the Classes classes of a graded objective
+	// share it (Classes is 1 for any other objective), each counting Weight/Classes in the
+	// score, so a graded objective counts once.
+	Weight  int32
+	Classes int
 	// ErrorsExpr and EventsExpr yield the bad-event and all-event rates per second over 5m
 	// (over the fallback range where 5m holds too few samples).
 	ErrorsExpr string

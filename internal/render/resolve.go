@@ -162,8 +162,7 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		errs = append(errs, field.Invalid(p, o.Name, fmt.Sprintf("set exactly one indicator (ratio, latency or bool); %d are set", n)))
 		return nil, errs
 	}
-	weight := o.Weight
-	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: weight}
+	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: o.Weight, Classes: 1}
 	if o.SampleInterval != "" {
 		d, derr := parsePromDuration(string(o.SampleInterval))
 		switch {
@@ -248,10 +247,12 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		suffix, label, value string
 		threshold            pledgev1.PromDuration
 		path                 *field.Path
+		target               string
+		budget               float64
 	}
 	var classes []class
 	if l.Graded == nil {
-		classes = append(classes, class{threshold: l.Threshold, path: p.Child("threshold")})
+		classes = append(classes, class{threshold: l.Threshold, path: p.Child("threshold"), target: base.Target, budget: base.Budget})
 	} else {
 		gp := p.Child("graded")
 		if !labelNameRE.MatchString(l.Graded.Label) || l.Graded.Label == "le" || l.Graded.Label == "__name__" {
@@ -271,8 +272,19 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 				errs = append(errs, field.Invalid(kp, k, "class must be lower-case alphanumerics or '-', at most 20 characters"))
 				continue
 			}
-			classes = append(classes, class{suffix: "-" + k, label: l.Graded.Label, value: k, threshold: l.Graded.Thresholds[k], path: kp})
+			c := class{suffix: "-" + k, label: l.Graded.Label, value: k, threshold: l.Graded.Thresholds[k], path: kp, target: base.Target, budget: base.Budget}
+			if t, ok := l.Graded.Targets[k]; ok {
+				tp := gp.Child("targets").Key(k)
+				budget, terr := parseTarget(string(t))
+				if terr != nil {
+					errs = append(errs, field.Invalid(tp, t, terr.Error()))
+					continue
+				}
+				c.target, c.budget = string(t), budget
+			}
+			classes = append(classes, c)
 		}
+		errs = append(errs, unknownClasses(l.Graded, gp.Child("targets"))...)
 	}
 	var out []Objective
 	for _, c := range classes {
@@ -294,6 +306,7 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		good := counterRate(bucket, fb)
 		o := base
 		o.Name = base.Name + c.suffix
+		o.Target, o.Budget, o.Classes = c.target, c.budget, len(classes)
 		if len(o.Name) > 63 {
 			errs = append(errs, field.Invalid(c.path, o.Name, "objective name with its class must stay within 63 characters"))
 			continue
@@ -305,6 +318,18 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		out = append(out, o)
 	}
 	return out, errs
+}
+
+// unknownClasses reports targets of classes that have no threshold.
+func unknownClasses(g *pledgev1.GradedThresholds, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for k := range g.Targets {
+		if _, ok := g.Thresholds[k]; !ok {
+			errs = append(errs, field.Invalid(p.Key(k), k, "is not a class: every class in targets needs a threshold in thresholds"))
+		}
+	}
+	slices.SortFunc(errs, func(a, b *field.Error) int { return strings.Compare(a.Field, b.Field) })
+	return errs
 }
 
 func hasSuffix(s string, suffixes ...string) bool {

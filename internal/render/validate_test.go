@@ -347,6 +347,18 @@ func TestInvalidStandards(t *testing.T) {
 			edits: map[string]string{"spec.objectives.2.latency.graded.thresholds": `{}`},
 			field: "spec.objectives[2].latency.graded.thresholds", msg: "at least one class",
 		},
+		"graded target for an unknown class": {
+			edits: map[string]string{"spec.objectives.2.latency.graded.targets": `{p1: "99", p4: "90"}`},
+			field: "spec.objectives[2].latency.graded.targets[p4]", msg: "needs a threshold",
+		},
+		"graded target 100": {
+			edits: map[string]string{"spec.objectives.2.latency.graded.targets": `{p2: "100"}`},
+			field: "spec.objectives[2].latency.graded.targets[p2]", msg: "strictly between 0 and 100",
+		},
+		"graded target not a number": {
+			edits: map[string]string{"spec.objectives.2.latency.graded.targets": `{p3: "high"}`},
+			field: "spec.objectives[2].latency.graded.targets[p3]",
+		},
 		"graded name too long with class": {
 			edits: map[string]string{"spec.objectives.2.name": strings.Repeat("x", 62)},
 			field: "spec.objectives[2].latency.graded.thresholds[p1]", msg: "63 characters",
@@ -775,6 +787,12 @@ func TestCanonicalSampleResolves(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("objectives = %v, want %v", names, want)
 	}
+	// The graded objective's classes keep its target and share its weight.
+	for _, o := range s.Objectives[2:] {
+		if o.Target != "95" || o.Weight != 1 || o.Classes != 3 {
+			t.Errorf("%s: target %s, weight %d over %d classes; want 95, 1 over 3", o.Name, o.Target, o.Weight, o.Classes)
+		}
+	}
 	if s.Name != "checkout" || s.Namespace != "shop" || s.Service != "checkout" {
 		t.Errorf("identity = %s/%s service %s", s.Namespace, s.Name, s.Service)
 	}
@@ -844,6 +862,23 @@ func TestValidVariants(t *testing.T) {
 			check: func(t *testing.T, s *render.Standard) {
 				if s.Escalation == nil || len(s.Escalation.Tiers) != 2 {
 					t.Errorf("escalation = %+v", s.Escalation)
+				}
+			},
+		},
+		"graded classes with their own targets": {
+			edits: map[string]string{"spec.objectives.2.latency.graded.targets": `{p1: "99", p3: "90.5"}`},
+			check: func(t *testing.T, s *render.Standard) {
+				want := map[string]struct {
+					target string
+					budget float64
+				}{"incident-resolution-p1": {"99", 0.01}, "incident-resolution-p2": {"95", 0.05}, "incident-resolution-p3": {"90.5", 0.095}}
+				for _, o := range s.Objectives[2:] {
+					if w := want[o.Name]; o.Target != w.target || o.Budget != w.budget || o.Classes != 3 {
+						t.Errorf("%s: target %s budget %v classes %d, want %+v over 3 classes", o.Name, o.Target, o.Budget, o.Classes, w)
+					}
+				}
+				if s.Objectives[0].Classes != 1 || s.Objectives[1].Classes != 1 {
+					t.Errorf("ungraded objectives are one class each: %d, %d", s.Objectives[0].Classes, s.Objectives[1].Classes)
 				}
 			},
 		},

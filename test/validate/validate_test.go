@@ -111,6 +111,10 @@ func invalidInputs() map[string]invalid {
 		"graded without classes":          {from: graded, to: "thresholds: {}", field: "spec.objectives[2].latency.graded.thresholds"},
 		"graded threshold not a duration": {from: graded, to: "thresholds: {p1: soon}", field: "spec.objectives[2].latency.graded.thresholds.p1"},
 		"graded label":                    {from: "label: priority", to: "label: prio-rity", field: "spec.objectives[2].latency.graded.label"},
+		"graded target of no class":       {from: graded, to: graded + "\n          targets: {p4: \"99\"}", field: "spec.objectives[2].latency.graded.targets"},
+		"graded target 100":               {from: graded, to: graded + "\n          targets: {p1: \"100\"}", field: "spec.objectives[2].latency.graded.targets[p1]"},
+		"graded target not a number":      {from: graded, to: graded + "\n          targets: {p1: high}", field: "spec.objectives[2].latency.graded.targets.p1"},
+		"11 graded targets":               {from: graded, to: graded + "\n          targets: {" + list(11, "c%d: \"99\"") + "}", field: "spec.objectives[2].latency.graded.targets"},
 
 		// Window.
 		"window not a duration":   {from: window, to: "window: thirty", field: "spec.window"},
