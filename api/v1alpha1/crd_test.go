@@ -115,7 +115,10 @@ func TestServiceStandardAdmission(t *testing.T) {
 		"inline tiers out of order": {"policyRef: {name: payments}",
 			"tiers:\n      - {name: a, after: 1h, receivers: [{name: r}]}\n      - {name: b, after: 30m, receivers: [{name: s}]}",
 			"spec.escalation", "increase strictly"},
-		"unknown severity": {"runbookURL: https://runbooks.example.com/checkout", "windows: [{name: x, severity: urgent}]", "spec.alerting.windows[0].severity", "Unsupported value"},
+		"budget threshold of 100": {"runbookURL: https://runbooks.example.com/checkout", `budgetLeft: {thresholds: ["100"]}`, "spec.alerting.budgetLeft.thresholds[0]", "should match"},
+		"budget threshold twice":  {"runbookURL: https://runbooks.example.com/checkout", `budgetLeft: {thresholds: ["25", "25"]}`, "spec.alerting.budgetLeft.thresholds[1]", "Duplicate value"},
+		"budget label reserved":   {"runbookURL: https://runbooks.example.com/checkout", "labels: {budget_left_threshold: x}", "spec.alerting.labels", "must not override"},
+		"unknown severity":        {"runbookURL: https://runbooks.example.com/checkout", "windows: [{name: x, severity: urgent}]", "spec.alerting.windows[0].severity", "Unsupported value"},
 	}
 	a.rejects(t, sample, cases)
 }

@@ -251,7 +251,7 @@ type Alerting struct {
 	// +kubebuilder:validation:MaxProperties=10
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 63 && self[k].size() <= 128)",message="label names are at most 63 characters, values at most 128: they are copied into every alert"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !self[k].contains('{' + '{'))",message="label values must not hold template braces: Prometheus expands them, and a value that changes between evaluations resets the alert's for: duration"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z_][a-zA-Z0-9_]*$') && !(k in ['service_standard','namespace','service','objective','severity','long_window','short_window','escalation_tier','escalation_tier_name','alertname']))",message="label names must be valid and must not override Pledge's own labels"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-zA-Z_][a-zA-Z0-9_]*$') && !(k in ['service_standard','namespace','service','objective','severity','long_window','short_window','escalation_tier','escalation_tier_name','budget_left_threshold','alertname']))",message="label names must be valid and must not override Pledge's own labels"
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// windows override, disable or add burn-rate window pairs (see BurnRateWindow).
@@ -281,6 +281,28 @@ type Alerting struct {
 	// absent (a typo in a selector, a renamed metric, a wrong bucket bound).
 	// +optional
 	NoData *NoDataAlert `json:"noData,omitempty"`
+
+	// budgetLeft tunes PledgeErrorBudgetLow, the tickets raised as an objective's error budget
+	// over the rolling window runs low. Not generated for calendar windows.
+	// +optional
+	BudgetLeft *BudgetLeftAlerts `json:"budgetLeft,omitempty"`
+}
+
+// BudgetLeftAlerts tunes the tickets raised as an objective's error budget runs low.
+type BudgetLeftAlerts struct {
+	// thresholds are shares of the window's error budget, in percent from 0 up to below 100.
+	// Per objective and threshold one PledgeErrorBudgetLow ticket fires while the budget left
+	// over the window is at or below the threshold ("0": the budget is exhausted). Defaults to
+	// ["25", "0"].
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=4
+	// +kubebuilder:validation:items:Pattern=`^[0-9]{1,2}(\.[0-9]{1,3})?$`
+	Thresholds []string `json:"thresholds,omitempty"`
+
+	// disabled turns the budget-left tickets off.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // NoDataAlert tunes the alert raised while an objective's series is absent.
@@ -501,6 +523,7 @@ type ServiceStandardStatus struct {
 // +kubebuilder:printcolumn:name="Compliant",type=string,JSONPath=`.status.conditions[?(@.type=="Compliant")].status`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Exhausted",type=string,JSONPath=`.status.conditions[?(@.type=="BudgetExhausted")].status`,priority=1
 // +kubebuilder:printcolumn:name="Loaded",type=string,JSONPath=`.status.conditions[?(@.type=="RulesLoaded")].status`,priority=1
 // +kubebuilder:printcolumn:name="Window",type=string,JSONPath=`.spec.window`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

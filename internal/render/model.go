@@ -29,6 +29,9 @@ const (
 	AlertEscalation = "PledgeEscalation"
 	// AlertNoData is the ticket raised while an objective's series is absent.
 	AlertNoData = "PledgeObjectiveNoData"
+	// AlertBudgetLow is the ticket raised while an objective's budget left over the window is
+	// at or below a threshold (one rule per threshold).
+	AlertBudgetLow = "PledgeErrorBudgetLow"
 
 	LabelStandard  = "service_standard"
 	LabelNamespace = "namespace"
@@ -39,6 +42,8 @@ const (
 	LabelShort     = "short_window"
 	LabelTier      = "escalation_tier"
 	LabelTierName  = "escalation_tier_name"
+	// LabelBudgetLeft is the threshold (percent of budget left) of a PledgeErrorBudgetLow rule.
+	LabelBudgetLeft = "budget_left_threshold"
 
 	// baseWindow is the range of the recorded rates; every other window is built from them.
 	baseWindow = 5 * time.Minute
@@ -125,6 +130,9 @@ type Standard struct {
 	// NoDataAfter is how long an objective's series must be absent before PledgeObjectiveNoData
 	// fires; zero disables the alert.
 	NoDataAfter time.Duration
+	// BudgetLeft are the PledgeErrorBudgetLow thresholds (percent of budget left, as written),
+	// highest first; none for a calendar window.
+	BudgetLeft []string
 	// Escalation is nil when the standard has no escalation.
 	Escalation *Escalation
 	// Warnings are problems that do not stop rendering (for example a pair that cannot fire).

@@ -1,11 +1,13 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +22,7 @@ var (
 	dnsLabelRE  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 	reserved    = []string{LabelStandard, LabelNamespace, LabelService, LabelObjective, LabelSeverity,
-		LabelLong, LabelShort, LabelTier, LabelTierName, "alertname"}
+		LabelLong, LabelShort, LabelTier, LabelTierName, LabelBudgetLeft, "alertname"}
 	// reservedTierNames would collide with the generated receivers of the same standard.
 	reservedTierNames = []string{"informed", "tickets", "unrouted"}
 )
@@ -332,6 +334,47 @@ func unknownClasses(g *pledgev1.GradedThresholds, p *field.Path) field.ErrorList
 	return errs
 }
 
+// DefaultBudgetLeft are the default PledgeErrorBudgetLow thresholds: 25% (where compliance
+// calls a met objective AtRisk by default) and 0% (exhausted).
+var DefaultBudgetLeft = []string{"25", "0"}
+
+var budgetLeftRE = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,3})?$`)
+
+// resolveBudgetLeft sets the PledgeErrorBudgetLow thresholds, highest first. A calendar window
+// gets none: its budget is counted from the period's start, which a fixed range cannot express.
+func resolveBudgetLeft(b *pledgev1.BudgetLeftAlerts, p *field.Path, out *Standard) field.ErrorList {
+	if b == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	value := map[string]float64{}
+	var thresholds []string
+	for i, t := range b.Thresholds {
+		v, err := strconv.ParseFloat(t, 64)
+		switch {
+		case !budgetLeftRE.MatchString(t) || err != nil:
+			errs = append(errs, field.Invalid(p.Child("thresholds").Index(i), t, "must be a decimal percentage from 0 up to below 100, such as \"25\""))
+		case slices.ContainsFunc(thresholds, func(u string) bool { return value[u] == v }):
+			errs = append(errs, field.Duplicate(p.Child("thresholds").Index(i), t))
+		default:
+			value[t] = v
+			thresholds = append(thresholds, t)
+		}
+	}
+	if len(thresholds) > 0 {
+		slices.SortFunc(thresholds, func(x, y string) int { return cmp.Compare(value[y], value[x]) })
+		out.BudgetLeft = thresholds
+	}
+	switch {
+	case b.Disabled:
+		out.BudgetLeft = nil
+	case out.Calendar != nil && len(b.Thresholds) > 0:
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: no budget-left alerts for a calendar window (its budget counts from the period's start, which a rule's fixed range cannot express); status.objectives[].errorBudgetRemaining and the BudgetExhausted condition show it", p.Child("thresholds")))
+		out.BudgetLeft = nil
+	}
+	return errs
+}
+
 func hasSuffix(s string, suffixes ...string) bool {
 	return slices.ContainsFunc(suffixes, func(x string) bool { return len(s) > len(x) && s[len(s)-len(x):] == x })
 }
@@ -340,6 +383,9 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 	var errs field.ErrorList
 	var user []pledgev1.BurnRateWindow
 	out.KeepFiringFor, out.NoDataAfter = DefaultKeepFiringFor, DefaultNoDataAfter
+	if out.Calendar == nil {
+		out.BudgetLeft = DefaultBudgetLeft
+	}
 	if a != nil {
 		if a.KeepFiringFor != "" {
 			d, err := parsePromDuration(string(a.KeepFiringFor))
@@ -360,6 +406,7 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 				out.NoDataAfter = 0
 			}
 		}
+		errs = append(errs, resolveBudgetLeft(a.BudgetLeft, p.Child("budgetLeft"), out)...)
 		out.AlertsDisabled = a.Disabled
 		out.MinEvents = a.MinEvents
 		out.RunbookURL = a.RunbookURL

@@ -91,7 +91,7 @@ func hourlyTotal(series, sel string) string {
 // per objective two recording rules, one burn-rate alert per enabled window pair, the no-data
 // alert and one escalation alert per tier. The second, evaluated hourly, records each
 // objective's hourly totals, from which compliance measures whole windows cheaply (720 samples
-// for 30 days).
+// for 30 days), and holds the budget-left alerts read from them (one per threshold).
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
 	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
@@ -148,7 +148,39 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			})
 		}
 	}
+	if !s.AlertsDisabled && len(s.Objectives) > 0 {
+		for _, threshold := range s.BudgetLeft {
+			// The objective label comes from the hourly totals, one alert per objective.
+			labels := s.alertLabels(&Objective{})
+			delete(labels, LabelObjective)
+			labels[LabelSeverity] = string(pledgev1.SeverityTicket)
+			labels[LabelBudgetLeft] = threshold
+			hourly.Rules = append(hourly.Rules, Rule{
+				Alert: AlertBudgetLow, Expr: s.budgetLeftCondition(threshold),
+				Labels: labels, Annotations: s.budgetLeftAnnotations(threshold),
+			})
+		}
+	}
 	return []RuleGroup{g, hourly}
+}
+
+// budgetLeftCondition yields, per objective, the percent of error budget left over the window
+// while it is at or below threshold. One rule serves all objectives of the standard (the
+// budgets join by objective), so the alert costs one rule per threshold, not per objective,
+// and carries the contract labels of the hourly totals it reads. The totals are recorded just
+// before it in the same group. The margin lets budget left of exactly the threshold
+// (budget-neutral traffic over a whole window at "0") count despite floating-point noise.
+func (s *Standard) budgetLeftCondition(threshold string) string {
+	sel := fmt.Sprintf("{%s=%s,%s=%s}", LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name))
+	w := promDuration(s.Window)
+	budgets := make([]string, len(s.Objectives))
+	for i, o := range s.Objectives {
+		budgets[i] = fmt.Sprintf("label_replace(vector(%s), %q, %s, \"\", \"\")", formatFloat(o.Budget), LabelObjective, strconv.Quote(o.Name))
+	}
+	t, _ := strconv.ParseFloat(threshold, 64)
+	return fmt.Sprintf("100 * (1 - sum_over_time(%s%s[%s]) / sum_over_time(%s%s[%s]) / on (%s) group_left ()\n(\n  %s\n)) <= %s",
+		SeriesErrorsHourly, sel, w, SeriesEventsHourly, sel, w, LabelObjective, strings.Join(budgets, "\n  or\n  "),
+		strconv.FormatFloat(t+100*thresholdMargin, 'g', 12, 64))
 }
 
 // tierCondition holds while a page of the objective is firing, and yields the burn rate over
@@ -215,6 +247,31 @@ func (s *Standard) noDataAnnotations(o *Objective, after time.Duration) map[stri
 			"for %s, so its burn rate and budget-exhaustion horizon are unknown and no burn-rate alert can fire. "+
 			"Check the selector, the metric name and the bucket bound, and that the target is scraped.",
 			o.Name, s.Service, o.Target, s.windowText(), templateLiteral(o.Presence), promDuration(after)),
+	}
+	if s.RunbookURL != "" {
+		a["runbook_url"] = s.RunbookURL
+	}
+	return a
+}
+
+func (s *Standard) budgetLeftAnnotations(threshold string) map[string]string {
+	// Templates cannot look the target up, so they choose it by objective.
+	var target strings.Builder
+	for i, o := range s.Objectives {
+		if i > 0 {
+			target.WriteString("{{ else }}")
+		}
+		fmt.Fprintf(&target, "{{ if eq $labels.%s %q }}%s", LabelObjective, o.Name, o.Target)
+	}
+	target.WriteString(strings.Repeat("{{ end }}", len(s.Objectives)))
+	w := promDuration(s.Window)
+	a := map[string]string{
+		"summary": fmt.Sprintf("%s {{ $labels.%s }}: {{ $value | printf \"%%.1f\" }}%% of the error budget left over %s (threshold %s%%)",
+			s.Service, LabelObjective, w, threshold),
+		"description": fmt.Sprintf("Objective {{ $labels.%s }} of %s promises %s%% good events over %s. Over the last %s "+
+			"{{ $value | printf \"%%.1f\" }}%% of its error budget is left, at or below the %s%% threshold; at 0%% or below "+
+			"the standard's BudgetExhausted condition is True. The budget comes back only as the bad events of the last %s leave the window.",
+			LabelObjective, s.Service, target.String(), w, w, threshold, w),
 	}
 	if s.RunbookURL != "" {
 		a["runbook_url"] = s.RunbookURL
