@@ -44,6 +44,8 @@ func TestRoutes(t *testing.T) {
 			"shop/checkout/director"},
 		{"tickets go to the ticket receiver", with(checkout, "alertname=PledgeErrorBudgetBurn", "severity=ticket", "long_window=3d", "short_window=6h"),
 			"shop/checkout/tickets"},
+		{"budget-left tickets go to the ticket receiver", with(checkout, "alertname=PledgeErrorBudgetLow", "severity=ticket", "budget_left_threshold=0"),
+			"shop/checkout/tickets"},
 		{"burn-rate pages are not routed (tier 1 is the same signal)", with(checkout, "alertname=PledgeErrorBudgetBurn", "severity=page", "long_window=1h", "short_window=5m"),
 			"shop/checkout/unrouted"},
 		{"another standard's tier 1 has no informed copy", with(payments, "alertname=PledgeEscalation", "severity=page", "escalation_tier=1"),
