@@ -259,11 +259,13 @@ func (s *Standard) budgetLeftAnnotations(threshold string) map[string]string {
 	var target strings.Builder
 	for i, o := range s.Objectives {
 		if i > 0 {
-			target.WriteString("{{ else }}")
+			target.WriteString("{{ else ")
+		} else {
+			target.WriteString("{{ ")
 		}
-		fmt.Fprintf(&target, "{{ if eq $labels.%s %q }}%s", LabelObjective, o.Name, o.Target)
+		fmt.Fprintf(&target, "if eq $labels.%s %q }}%s", LabelObjective, o.Name, o.Target)
 	}
-	target.WriteString(strings.Repeat("{{ end }}", len(s.Objectives)))
+	target.WriteString("{{ end }}")
 	w := promDuration(s.Window)
 	a := map[string]string{
 		"summary": fmt.Sprintf("%s {{ $labels.%s }}: {{ $value | printf \"%%.1f\" }}%% of the error budget left over %s (threshold %s%%)",
