@@ -47,6 +47,8 @@ type ServiceStandardReconciler struct {
 	// RuleLabels and AlertmanagerConfigLabels are platform labels on the generated objects (see
 	// render.AddLabels), for the Prometheus ruleSelector and alertmanagerConfigSelector.
 	RuleLabels, AlertmanagerConfigLabels map[string]string
+	// Cluster labels every generated series and alert (pledge manager --cluster-label).
+	Cluster render.ClusterLabel
 }
 
 // +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards,verbs=get;list;watch
@@ -88,6 +90,7 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, nil
 	}
+	resolved.Cluster = r.Cluster
 
 	generated, err := r.applyAll(ctx, std, resolved)
 	var conflict errConflict

@@ -63,6 +63,9 @@ type Options struct {
 	Liveness *LivenessChecker
 	// RuleLabels and AlertmanagerConfigLabels are platform labels on the generated objects.
 	RuleLabels, AlertmanagerConfigLabels map[string]string
+	// Cluster labels every generated series and alert; the compliance runner's Options carry
+	// the same label for its queries.
+	Cluster render.ClusterLabel
 }
 
 // Setup registers every Pledge controller with the manager.
@@ -79,6 +82,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		CRDRetryInterval:         o.CRDRetryInterval,
 		RuleLabels:               o.RuleLabels,
 		AlertmanagerConfigLabels: o.AlertmanagerConfigLabels,
+		Cluster:                  o.Cluster,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}

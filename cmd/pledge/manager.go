@@ -36,6 +36,7 @@ type managerOptions struct {
 	rulesLoadedGrace time.Duration
 	ruleLabels       map[string]string
 	amcLabels        map[string]string
+	clusterLabel     string
 	zap              zap.Options
 }
 
@@ -68,6 +69,7 @@ func managerCommand() *cobra.Command {
 	f.DurationVar(&o.rulesLoadedGrace, "rules-loaded-grace", 5*time.Minute, "how long a generated rule group or receiver may be missing before RulesLoaded is False (prometheus-operator and the config reloaders need time)")
 	f.StringToStringVar(&o.ruleLabels, "rule-labels", nil, "labels on every generated PrometheusRule, k=v,... (e.g. release=kube-prometheus-stack for its ruleSelector)")
 	f.StringToStringVar(&o.amcLabels, "alertmanagerconfig-labels", nil, "labels on every generated AlertmanagerConfig, k=v,... (for the alertmanagerConfigSelector)")
+	f.StringVar(&o.clusterLabel, "cluster-label", "", "name=value label on every generated series and alert, matched by every rule and compliance query (clusters sharing one Thanos or Mimir)")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -80,6 +82,14 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	}
 	if err := render.ValidateObjectLabels(o.amcLabels); err != nil {
 		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
+	}
+	var cluster render.ClusterLabel
+	if o.clusterLabel != "" {
+		c, err := render.ParseClusterLabel(o.clusterLabel)
+		if err != nil {
+			return fmt.Errorf("--cluster-label %w", err)
+		}
+		cluster = c
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	if limit, from, err := setMemoryLimit(os.Getenv); err != nil {
@@ -108,7 +118,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("creating manager: %w", err)
 	}
 	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
-		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels,
+		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster,
 		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace}}
 	if o.prometheus.URL != "" {
 		o.prometheus.Headers = map[string]string{}
@@ -129,7 +139,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		}
 		copts.Compliance = &controllers.ComplianceRunner{
 			Querier: q, Interval: o.pollInterval, MaxAge: o.statusMaxAge,
-			Options: compliance.Options{AtRiskBudget: o.atRiskBudget, Periods: o.periods},
+			Options: compliance.Options{AtRiskBudget: o.atRiskBudget, Periods: o.periods, Cluster: cluster},
 		}
 	} else {
 		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status and no RulesLoaded check")

@@ -28,7 +28,7 @@ var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConf
 
 func renderCommand() *cobra.Command {
 	var files []string
-	var format, outDir string
+	var format, outDir, clusterLabel string
 	var smtp render.SMTP
 	cmd := &cobra.Command{
 		Use:   "render -f FILE|DIR [-f ...] --format " + strings.Join(formats, "|") + " [-o DIR]",
@@ -44,9 +44,20 @@ YAML goes to stdout, or into DIR with -o. Invalid input prints one line per prob
 			if !slices.Contains(formats, format) {
 				return fmt.Errorf("--format must be one of %s", strings.Join(formats, ", "))
 			}
+			var cluster render.ClusterLabel
+			if clusterLabel != "" {
+				c, err := render.ParseClusterLabel(clusterLabel)
+				if err != nil {
+					return fmt.Errorf("--cluster-label %w", err)
+				}
+				cluster = c
+			}
 			standards, err := load(cmd, files)
 			if err != nil {
 				return err
+			}
+			for _, s := range standards {
+				s.Cluster = cluster
 			}
 			if format == formatAlertmanager && render.NeedsGlobalSMTP(standards) && (smtp.Smarthost == "" || smtp.From == "") {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
@@ -63,6 +74,7 @@ YAML goes to stdout, or into DIR with -o. Invalid input prints one line per prob
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
 	cmd.Flags().StringVar(&format, "format", formatPrometheusRule, "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().StringVarP(&outDir, "output-dir", "o", "", "write files into this directory instead of stdout")
+	cmd.Flags().StringVar(&clusterLabel, "cluster-label", "", "name=value label on every generated series and alert, as pledge manager --cluster-label")
 	cmd.Flags().StringVar(&smtp.Smarthost, "smtp-smarthost", "", "alertmanager format: global SMTP host:port for e-mail receivers without their own")
 	cmd.Flags().StringVar(&smtp.From, "smtp-from", "", "alertmanager format: global sender for e-mail receivers without their own")
 	_ = cmd.MarkFlagRequired("filename")

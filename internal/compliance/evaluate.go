@@ -81,6 +81,9 @@ type Options struct {
 	AtRiskBudget float64
 	// Periods is how many closed calendar periods are kept.
 	Periods int
+	// Cluster, when set, is matched by every query, so that the poll reads only this cluster's
+	// series and alerts (pledge manager --cluster-label).
+	Cluster render.ClusterLabel
 }
 
 // key identifies one objective's series.
@@ -101,7 +104,7 @@ const shortWindow = 6 * time.Hour
 // on the results of the standards that need it, and every other standard is measured. The
 // error joins the failed queries' errors.
 func Evaluate(ctx context.Context, q Querier, now time.Time, standards []Standard, o Options) (map[string]Result, error) {
-	p := newPlan(now, o.Periods)
+	p := newPlan(now, o.Periods, o.Cluster)
 	for _, s := range standards {
 		p.add(s)
 	}
@@ -203,5 +206,11 @@ func sortedWindows(m map[time.Duration]float64) []time.Duration {
 	return out
 }
 
-// alertsQuery selects the burn-rate and no-data alerts firing now.
-var alertsQuery = fmt.Sprintf(`ALERTS{alertname=~"%s|%s",alertstate="firing"}`, render.AlertBurnRate, render.AlertNoData)
+// alertsQuery selects the burn-rate and no-data alerts firing now, of the cluster when
+// cluster (a name="value" matcher) is set.
+func alertsQuery(cluster string) string {
+	if cluster != "" {
+		cluster = "," + cluster
+	}
+	return fmt.Sprintf(`ALERTS{alertname=~"%s|%s",alertstate="firing"%s}`, render.AlertBurnRate, render.AlertNoData, cluster)
+}

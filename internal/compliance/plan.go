@@ -75,22 +75,32 @@ const maxSelected = 256
 // served is the set of the names of the standards a query serves.
 type served map[string]bool
 
-// selector selects the series of the standards served, or is empty when they are too many
-// to list (a query front end may limit a query's length).
-func (s served) selector() string {
-	if len(s) > maxSelected {
+// selector selects the series of the standards served, of the cluster when cluster (a
+// name="value" matcher) is set. The standards are not listed when they are too many (a query
+// front end may limit a query's length); the selector is then the cluster's, or empty.
+func (s served) selector(cluster string) string {
+	var matchers []string
+	if len(s) <= maxSelected {
+		names := slices.Sorted(maps.Keys(s))
+		for i, n := range names {
+			names[i] = regexp.QuoteMeta(n)
+		}
+		matchers = append(matchers, fmt.Sprintf("%s=~%q", render.LabelStandard, strings.Join(names, "|")))
+	}
+	if cluster != "" {
+		matchers = append(matchers, cluster)
+	}
+	if len(matchers) == 0 {
 		return ""
 	}
-	names := slices.Sorted(maps.Keys(s))
-	for i, n := range names {
-		names[i] = regexp.QuoteMeta(n)
-	}
-	return fmt.Sprintf("{%s=~%q}", render.LabelStandard, strings.Join(names, "|"))
+	return "{" + strings.Join(matchers, ",") + "}"
 }
 
 // plan collects what a poll must query, runs it, and answers per standard.
 type plan struct {
-	now       time.Time
+	now time.Time
+	// cluster is the cluster label's matcher, name="value", added to every query; "" for none.
+	cluster   string
 	grids     map[time.Duration]*grid
 	ratios    map[time.Duration]*query
 	periods   map[[2]time.Time]*periodSums
@@ -101,8 +111,8 @@ type plan struct {
 	keep int
 }
 
-func newPlan(now time.Time, keep int) *plan {
-	return &plan{now: now, keep: keep, grids: map[time.Duration]*grid{}, ratios: map[time.Duration]*query{},
+func newPlan(now time.Time, keep int, cluster render.ClusterLabel) *plan {
+	return &plan{now: now, keep: keep, cluster: cluster.Matcher(), grids: map[time.Duration]*grid{}, ratios: map[time.Duration]*query{},
 		periods: map[[2]time.Time]*periodSums{}, firing: map[key]bool{}, noData: map[key]bool{}}
 }
 
@@ -214,7 +224,7 @@ func (p *plan) run(ctx context.Context, q Querier) []error {
 		g.err = note(p.runGrid(ctx, q, g))
 	}
 	for w, r := range p.ratios {
-		r.values, r.err = p.instant(ctx, q, render.ErrorRatioExpr(r.serves.selector(), w))
+		r.values, r.err = p.instant(ctx, q, render.ErrorRatioExpr(r.serves.selector(p.cluster), w))
 		note(r.err)
 	}
 	for c, ps := range p.periods {
@@ -225,7 +235,7 @@ func (p *plan) run(ctx context.Context, q Querier) []error {
 
 // queryAlerts finds the objectives with a burn-rate or no-data alert firing now: one query.
 func (p *plan) queryAlerts(ctx context.Context, q Querier) error {
-	v, err := q.Query(ctx, alertsQuery, p.now)
+	v, err := q.Query(ctx, alertsQuery(p.cluster), p.now)
 	if err != nil {
 		return err
 	}
@@ -263,7 +273,7 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 		if g.maxDays > 0 {
 			step := time.Duration(g.step) * day
 			r := promv1.Range{Start: end.Add(-time.Duration(g.maxDays/g.step-1) * step), End: end, Step: step}
-			m, err := q.QueryRange(ctx, hourlyQuery(i, g.serves.selector(), promDuration(step), ""), r)
+			m, err := q.QueryRange(ctx, hourlyQuery(i, g.serves.selector(p.cluster), promDuration(step), ""), r)
 			if err != nil {
 				return err
 			}
@@ -286,7 +296,7 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 			}
 		}
 		if g.rem > 0 {
-			v, err := q.Query(ctx, hourlyQuery(i, g.serves.selector(), promDuration(g.rem), ""), p.now)
+			v, err := q.Query(ctx, hourlyQuery(i, g.serves.selector(p.cluster), promDuration(g.rem), ""), p.now)
 			if err != nil {
 				return err
 			}
@@ -304,7 +314,7 @@ func (p *plan) runPeriod(ctx context.Context, q Querier, c [2]time.Time, ps *per
 	rng := strconv.FormatInt(int64(c[1].Sub(c[0])/time.Second), 10) + "s"
 	at := " @ " + strconv.FormatInt(c[1].Unix(), 10)
 	for i := range hourlyQueries {
-		v, err := q.Query(ctx, hourlyQuery(i, ps.serves.selector(), rng, at), p.now)
+		v, err := q.Query(ctx, hourlyQuery(i, ps.serves.selector(p.cluster), rng, at), p.now)
 		if err != nil {
 			return err
 		}

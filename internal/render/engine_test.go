@@ -43,8 +43,12 @@ type timeline struct {
 	query func(expr string, at time.Duration) promql.Vector
 }
 
-// alertKey names an alert by what distinguishes its rules: objective and window pair, or tier.
+// alertKey names an alert by what distinguishes its rules: objective and window pair, or tier;
+// prefixed by the value of its cluster label, when it has one.
 func alertKey(l labels.Labels) string {
+	if c := l.Get(clusterLabel); c != "" {
+		return c + " " + alertKey(labels.NewBuilder(l).Del(clusterLabel).Labels())
+	}
 	if l.Get(labels.AlertName) == render.AlertNoData {
 		return l.Get(render.LabelObjective) + " nodata"
 	}
@@ -137,13 +141,19 @@ func simulate(t *testing.T, standards []*render.Standard, in []series, d, step t
 // simulateScraped is simulate with the synthetic series scraped every scrape.
 func simulateScraped(t *testing.T, standards []*render.Standard, in []series, d, step, scrape time.Duration) *timeline {
 	t.Helper()
-	ruleFile, err := render.RulesFile(standards)
-	if err != nil {
-		t.Fatalf("render: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(path, ruleFile, 0o644); err != nil {
-		t.Fatal(err)
+	// One rule file per standard, as each cluster's Prometheus (or a ruler) loads its own:
+	// standards of two clusters may share a namespace and name, so their groups' names.
+	var paths []string
+	for i, s := range standards {
+		ruleFile, err := render.RulesFile([]*render.Standard{s})
+		if err != nil {
+			t.Fatalf("render: %v", err)
+		}
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("rules-%d.yaml", i))
+		if err := os.WriteFile(path, ruleFile, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
 	}
 	db := teststorage.New(t)
 	engine := promql.NewEngine(promql.EngineOpts{MaxSamples: 50_000_000, Timeout: time.Minute, LookbackDelta: 5 * time.Minute})
@@ -156,7 +166,7 @@ func simulateScraped(t *testing.T, standards []*render.Standard, in []series, d,
 		Logger:       promslog.NewNopLogger(),
 		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
 	})
-	groups, errs := mgr.LoadGroups(step, labels.EmptyLabels(), "http://pledge.test", nil, false, path)
+	groups, errs := mgr.LoadGroups(step, labels.EmptyLabels(), "http://pledge.test", nil, false, paths...)
 	if len(errs) > 0 {
 		t.Fatalf("Prometheus refused the rendered rules: %v", errs)
 	}

@@ -125,6 +125,9 @@ type Standard struct {
 	MinEvents                int64
 	RunbookURL               string
 	ExtraLabels              map[string]string
+	// Cluster is set by the caller after Resolve (pledge manager/render --cluster-label): it
+	// labels every generated series and alert and is matched by every selector of them.
+	Cluster ClusterLabel
 	// KeepFiringFor holds pages and reached tiers after the page condition clears.
 	KeepFiringFor time.Duration
 	// NoDataAfter is how long an objective's series must be absent before PledgeObjectiveNoData

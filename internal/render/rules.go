@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,17 +32,21 @@ type Rule struct {
 	Annotations   map[string]string
 }
 
-// seriesLabels are the contract labels of one objective.
+// seriesLabels are the contract labels of one objective, and the cluster label when set.
 func (s *Standard) seriesLabels(o *Objective) map[string]string {
-	return map[string]string{
+	l := map[string]string{
 		LabelStandard: s.Name, LabelNamespace: s.Namespace, LabelService: s.Service, LabelObjective: o.Name,
 	}
+	if s.Cluster.Name != "" {
+		l[s.Cluster.Name] = s.Cluster.Value
+	}
+	return l
 }
 
-// selector selects one objective's recorded series.
+// selector selects one objective's recorded series (of this cluster, with a cluster label).
 func (s *Standard) selector(o *Objective) string {
-	return fmt.Sprintf("{%s=%s,%s=%s,%s=%s}",
-		LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), LabelObjective, strconv.Quote(o.Name))
+	return fmt.Sprintf("{%s=%s,%s=%s,%s=%s%s}",
+		LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), LabelObjective, strconv.Quote(o.Name), s.Cluster.matcher())
 }
 
 // ErrorRatioExpr is the share of bad events over window w, built from the recorded 5m rates,
@@ -171,7 +176,7 @@ func (s *Standard) RuleGroups() []RuleGroup {
 // before it in the same group. The margin lets budget left of exactly the threshold
 // (budget-neutral traffic over a whole window at "0") count despite floating-point noise.
 func (s *Standard) budgetLeftCondition(threshold string) string {
-	sel := fmt.Sprintf("{%s=%s,%s=%s}", LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name))
+	sel := fmt.Sprintf("{%s=%s,%s=%s%s}", LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), s.Cluster.matcher())
 	w := promDuration(s.Window)
 	budgets := make([]string, len(s.Objectives))
 	for i, o := range s.Objectives {
@@ -189,8 +194,8 @@ func (s *Standard) budgetLeftCondition(threshold string) string {
 // after its condition clears, so a burn that dips for a moment does not send the tiers'
 // for: timers back to zero, and the tiers resolve KeepFiringFor after the burn really ends.
 func (s *Standard) tierCondition(o *Objective, first Window) string {
-	alerts := fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",%s=%q,%s=%q,%s=%q,%s="page"}`,
-		AlertBurnRate, LabelNamespace, s.Namespace, LabelStandard, s.Name, LabelObjective, o.Name, LabelSeverity)
+	alerts := fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",%s=%q,%s=%q,%s=%q,%s="page"%s}`,
+		AlertBurnRate, LabelNamespace, s.Namespace, LabelStandard, s.Name, LabelObjective, o.Name, LabelSeverity, s.Cluster.matcher())
 	return fmt.Sprintf("(%s) / %s\nand on ()\ncount(%s)", errorRatio(s.selector(o), first.Long), formatFloat(o.Budget), alerts)
 }
 
@@ -203,11 +208,14 @@ func (s *Standard) NoDataFor(o *Objective) time.Duration {
 	return max(s.NoDataAfter, 2*o.SampleInterval)
 }
 
+// alertLabels are the series labels and the standard's own labels; the cluster label wins
+// over an own label of the same name, so the cluster's selectors find its alerts.
 func (s *Standard) alertLabels(o *Objective) map[string]string {
-	l := s.seriesLabels(o)
-	for k, v := range s.ExtraLabels {
-		l[k] = v
+	l := maps.Clone(s.ExtraLabels)
+	if l == nil {
+		l = map[string]string{}
 	}
+	maps.Copy(l, s.seriesLabels(o))
 	return l
 }
 
