@@ -148,6 +148,7 @@ func TestTemplateAllValues(t *testing.T) {
 		"--crd-retry-interval=1m",
 		"--rule-labels=example.com/team=platform,release=kube-prometheus-stack",
 		"--alertmanagerconfig-labels=alertmanagerconfig=pledge",
+		"--cluster-label=cluster=eu-1",
 		"--prometheus-url=https://thanos-querier.monitoring.svc:9091",
 		"--prometheus-timeout=45s",
 		"--prometheus-bearer-token-file=/etc/pledge/prometheus/bearer-token/bearer",
@@ -296,7 +297,7 @@ func TestTemplateOptions(t *testing.T) {
 					t.Errorf("args %q lack --rule-labels=release=kps", a)
 				}
 				for _, arg := range a {
-					if strings.HasPrefix(arg, "--alertmanagerconfig-labels") || strings.HasPrefix(arg, "--rules-loaded-grace") {
+					if strings.HasPrefix(arg, "--alertmanagerconfig-labels") || strings.HasPrefix(arg, "--cluster-label") || strings.HasPrefix(arg, "--rules-loaded-grace") {
 						t.Errorf("unexpected %s without its value or without prometheus.url", arg)
 					}
 				}
@@ -396,6 +397,7 @@ func TestValuesSchemaRejects(t *testing.T) {
 		"Pledge's own label":              {set: []string{"alertmanagerConfigLabels.app\\.kubernetes\\.io/managed-by=helm"}, want: "invalid propertyName 'app.kubernetes.io/managed-by'"},
 		"grace without unit":              {set: []string{"rulesLoadedGrace=300"}, want: "/rulesLoadedGrace"},
 		"alertmanager url without scheme": {set: []string{"alertmanager.url=alertmanager:9093"}, want: "/alertmanager/url"},
+		"cluster label without value":     {set: []string{"clusterLabel=cluster"}, want: "/clusterLabel"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
