@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,9 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/pledge-dev/pledge/test/procs"
 )
@@ -45,23 +41,7 @@ func TestApplyToAPIServer(t *testing.T) {
 		{"chart with all values", "deploy-test-chart-all", render(t, "full", "pledge-full", "-f", allValues)},
 	}
 
-	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{monitoringCRDs},
-		ErrorIfCRDPathMissing: true,
-	}
-	start := time.Now()
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting envtest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping envtest: %v", err)
-		}
-	})
-	t.Logf("kube-apiserver and etcd up in %s", time.Since(start).Round(time.Millisecond))
+	cfg := procs.StartAPIServer(t, []string{monitoringCRDs})
 	c, err := client.New(cfg, client.Options{})
 	if err != nil {
 		t.Fatal(err)

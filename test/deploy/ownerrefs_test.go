@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,9 +14,6 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/pledge-dev/pledge/test/procs"
 )
@@ -29,25 +25,8 @@ import (
 // must be able to create a PrometheusRule owned by a standard; the same role without
 // servicestandards/finalizers must not (so the test knows the plugin is really on).
 func TestManagerRoleMayBlockOwnerDeletion(t *testing.T) {
-	assets := procs.Tool(t, "KUBEBUILDER_ASSETS")
 	monitoringCRDs := procs.Tool(t, "MONITORING_CRDS")
-
-	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{crdBasesDir, monitoringCRDs},
-		ErrorIfCRDPathMissing: true,
-	}
-	env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", "OwnerReferencesPermissionEnforcement")
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting envtest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping envtest: %v", err)
-		}
-	})
+	cfg := procs.StartAPIServer(t, []string{crdBasesDir, monitoringCRDs}, "OwnerReferencesPermissionEnforcement")
 	admin, err := client.New(cfg, client.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ package validate
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +19,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	"github.com/pledge-dev/pledge/test/procs"
@@ -319,22 +315,7 @@ func TestValidateRefusesInvalidInputs(t *testing.T) {
 // kubectl apply does (strict field validation), and runs pledge validate on it: both refuse it,
 // and both name the field.
 func TestValidateAgreesWithAPIServer(t *testing.T) {
-	assets := procs.Tool(t, "KUBEBUILDER_ASSETS")
-	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting envtest: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping envtest: %v", err)
-		}
-	})
+	cfg := procs.StartAPIServer(t, []string{filepath.Join("..", "..", "config", "crd", "bases")})
 	c, err := client.New(cfg, client.Options{})
 	if err != nil {
 		t.Fatal(err)
