@@ -14,12 +14,13 @@ import (
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // RuleGroupReader reads the names of the rule groups the query API shows loaded
 // (*compliance.PrometheusQuerier).
 type RuleGroupReader interface {
-	LoadedRuleGroups(ctx context.Context) (map[string]bool, error)
+	LoadedRuleGroups(ctx context.Context, cluster render.ClusterLabel) (map[string]bool, error)
 }
 
 // ReceiverReader reads the receiver names of Alertmanager's running configuration
@@ -41,7 +42,9 @@ type LivenessChecker struct {
 	Prometheus RuleGroupReader
 	// Alertmanager reads the running receivers; nil when they are not checked.
 	Alertmanager ReceiverReader
-	Interval     time.Duration
+	// Cluster, when set, counts only the rule groups whose rules carry it (--cluster-label).
+	Cluster  render.ClusterLabel
+	Interval time.Duration
 	// Grace is how long something generated may be missing before RulesLoaded is False.
 	Grace    time.Duration
 	Recorder recorder.EventRecorder
@@ -115,7 +118,7 @@ func (l *LivenessChecker) read(ctx context.Context) (compliance.Running, metav1.
 			Message: "Not checked: the manager runs without --prometheus-url"}, nil
 	}
 	var err error
-	if r.Groups, err = l.Prometheus.LoadedRuleGroups(ctx); err != nil {
+	if r.Groups, err = l.Prometheus.LoadedRuleGroups(ctx, l.Cluster); err != nil {
 		return r, metav1.Condition{Status: metav1.ConditionUnknown, Reason: pledgev1.ReasonPrometheusUnavailable,
 			Message: truncate(err.Error(), 1024)}, err
 	}

@@ -119,7 +119,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	}
 	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
 		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster,
-		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace}}
+		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace, Cluster: cluster}}
 	if o.prometheus.URL != "" {
 		o.prometheus.Headers = map[string]string{}
 		for _, h := range o.headers {

@@ -98,3 +98,30 @@ func TestClustersSharingOnePrometheus(t *testing.T) {
 		}
 	}
 }
+
+// The rule groups of two clusters have the same names: a cluster's liveness check counts only
+// the groups whose rules carry its label, as a rules API listing both clusters shows them.
+func TestLoadedRuleGroupsOfOneCluster(t *testing.T) {
+	a := resolved(t, liveStandard)
+	a.Cluster = render.ClusterLabel{Name: "cluster", Value: "a"}
+	rules, err := render.RulesFile([]*render.Standard{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom := procs.StartPrometheus(t, procs.PrometheusOptions{RuleFiles: map[string]string{"pledge.yml": string(rules)}})
+	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cluster, want := range map[render.ClusterLabel]bool{{}: true, a.Cluster: true, {Name: "cluster", Value: "b"}: false} {
+		groups, err := q.LoadedRuleGroups(context.Background(), cluster)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range compliance.WantLive(a).Groups {
+			if groups[g] != want {
+				t.Errorf("cluster %+v: group %s loaded = %v, want %v", cluster, g, groups[g], want)
+			}
+		}
+	}
+}

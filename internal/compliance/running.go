@@ -6,21 +6,26 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // LoadedRuleGroups reads the names of the rule groups the query API shows loaded, with one
 // request for every standard (GET /api/v1/rules). exclude_alerts=true leaves out the active
-// alerts; servers that do not know the parameter ignore it.
-func (p *PrometheusQuerier) LoadedRuleGroups(ctx context.Context) (map[string]bool, error) {
+// alerts; servers that do not know the parameter ignore it. With a cluster label, only groups
+// with a rule carrying it count: a rules API that lists several clusters' rules (Thanos Query)
+// shows the same group names for each cluster.
+func (p *PrometheusQuerier) LoadedRuleGroups(ctx context.Context, cluster render.ClusterLabel) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	u := p.client.URL("/api/v1/rules", nil)
 	u.RawQuery = "exclude_alerts=true"
-	groups, err := p.ruleGroups(ctx, u.String())
+	groups, err := p.ruleGroups(ctx, u.String(), cluster)
 	p.count(err)
 	if err != nil {
 		return nil, fmt.Errorf("reading the loaded rule groups (GET %s): %w", u.Path, err)
@@ -28,7 +33,12 @@ func (p *PrometheusQuerier) LoadedRuleGroups(ctx context.Context) (map[string]bo
 	return groups, nil
 }
 
-func (p *PrometheusQuerier) ruleGroups(ctx context.Context, u string) (map[string]bool, error) {
+// loadedRule is the part of a loaded rule that LoadedRuleGroups reads.
+type loadedRule struct {
+	Labels map[string]string `json:"labels"`
+}
+
+func (p *PrometheusQuerier) ruleGroups(ctx context.Context, u string, cluster render.ClusterLabel) (map[string]bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -42,7 +52,8 @@ func (p *PrometheusQuerier) ruleGroups(ctx context.Context, u string) (map[strin
 		Error  string `json:"error"`
 		Data   struct {
 			Groups []struct {
-				Name string `json:"name"`
+				Name  string       `json:"name"`
+				Rules []loadedRule `json:"rules"`
 			} `json:"groups"`
 		} `json:"data"`
 	}
@@ -54,7 +65,9 @@ func (p *PrometheusQuerier) ruleGroups(ctx context.Context, u string) (map[strin
 	}
 	groups := make(map[string]bool, len(out.Data.Groups))
 	for _, g := range out.Data.Groups {
-		groups[g.Name] = true
+		if cluster.Name == "" || slices.ContainsFunc(g.Rules, func(r loadedRule) bool { return r.Labels[cluster.Name] == cluster.Value }) {
+			groups[g.Name] = true
+		}
 	}
 	return groups, nil
 }

@@ -40,7 +40,7 @@ func TestRunningAgainstPrometheusAndAlertmanager(t *testing.T) {
 	}
 	ctx := context.Background()
 	var running compliance.Running
-	if running.Groups, err = q.LoadedRuleGroups(ctx); err != nil {
+	if running.Groups, err = q.LoadedRuleGroups(ctx, render.ClusterLabel{}); err != nil {
 		t.Fatal(err)
 	}
 	if running.Receivers, err = compliance.NewAlertmanagerReader(am.URL()+"/", 5*time.Second).Receivers(ctx); err != nil {
@@ -60,7 +60,7 @@ func TestRunningAgainstPrometheusAndAlertmanager(t *testing.T) {
 	}
 
 	prom.Stop()
-	if _, err := q.LoadedRuleGroups(ctx); err == nil || !strings.Contains(err.Error(), "GET /api/v1/rules") {
+	if _, err := q.LoadedRuleGroups(ctx, render.ClusterLabel{}); err == nil || !strings.Contains(err.Error(), "GET /api/v1/rules") {
 		t.Errorf("Prometheus down: error %v, want one naming the request", err)
 	}
 	am.Stop()
