@@ -96,19 +96,7 @@ func TestEveryScrapeIntervalRecovers(t *testing.T) {
 }
 
 func TestEveryScrapeIntervalPagesEachGradedClassOnItsOwn(t *testing.T) {
-	std := resolve(t, `
-metadata: {name: checkout, namespace: shop}
-spec:
-  service: checkout
-  objectives:
-    - name: incident-resolution
-      target: "95"
-      latency:
-        histogram: incident_resolution_duration_seconds{service="checkout"}
-        graded:
-          label: priority
-          thresholds: {p1: 4h, p2: 24h}
-`)
+	std := resolve(t, gradedStandard)
 	forEachInterval(t, func(t *testing.T, scrape time.Duration) {
 		// p1: from 1h on, every incident misses 4h against a 5% budget: burn 20, so the 1h
 		// ratio passes 14.4 × 5% = 72% after 0.72h ≈ 43m. p2: always within 24h: nothing.

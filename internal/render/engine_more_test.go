@@ -47,9 +47,9 @@ spec:
 	}
 }
 
-func TestGradedObjectiveAlertsPerClass(t *testing.T) {
-	t.Parallel()
-	std := resolve(t, `
+// gradedStandard is one resolution objective graded by priority: p1 within 4h, p2 within 24h,
+// 95% each.
+const gradedStandard = `
 metadata: {name: checkout, namespace: shop}
 spec:
   service: checkout
@@ -61,7 +61,11 @@ spec:
         graded:
           label: priority
           thresholds: {p1: 4h, p2: 24h}
-`)
+`
+
+func TestGradedObjectiveAlertsPerClass(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, gradedStandard)
 	if len(std.Objectives) != 2 || std.Objectives[0].Name != "incident-resolution-p1" || std.Objectives[1].Name != "incident-resolution-p2" {
 		t.Fatalf("graded objective must expand per class, got %+v", std.Objectives)
 	}
@@ -81,20 +85,7 @@ spec:
 
 func TestGradedClassesPageOnTheirOwnTargets(t *testing.T) {
 	t.Parallel()
-	std := resolve(t, `
-metadata: {name: checkout, namespace: shop}
-spec:
-  service: checkout
-  objectives:
-    - name: incident-resolution
-      target: "95"
-      latency:
-        histogram: incident_resolution_duration_seconds{service="checkout"}
-        graded:
-          label: priority
-          thresholds: {p1: 4h, p2: 24h}
-          targets: {p1: "99"}
-`)
+	std := resolve(t, gradedStandard+"          targets: {p1: \"99\"}\n")
 	if got := [2][2]string{{std.Objectives[0].Name, std.Objectives[0].Target}, {std.Objectives[1].Name, std.Objectives[1].Target}}; got != [2][2]string{{"incident-resolution-p1", "99"}, {"incident-resolution-p2", "95"}} {
 		t.Fatalf("classes and targets = %v", got)
 	}
