@@ -8,8 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
-	"github.com/pledge-dev/pledge/controllers"
-	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/test/procs"
 )
 
@@ -33,15 +31,7 @@ var _ = Describe("Compliance status of graded classes with their own targets", f
 			"incident-resolution-p2": 0.02,   // two fifths of the objective's 5% budget
 			"incident-resolution-p3": 0.05,   // half a 10% budget
 		}))
-		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
-		Expect(err).NotTo(HaveOccurred())
-		runner := &controllers.ComplianceRunner{
-			Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
-			Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
-			Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
-			Now:      func() time.Time { return at },
-		}
+		runner, _ := historyRunner(dir, at)
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		st := getStandard(ctx, ns, "checkout").Status

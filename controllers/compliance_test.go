@@ -61,16 +61,7 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 			"availability":  0.0008, // 80% of a 0.1% budget spent: AtRisk
 			"response-time": 0.001,  // a tenth of a 1% budget: Met
 		}))
-		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-
-		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
-		Expect(err).NotTo(HaveOccurred())
-		runner := &controllers.ComplianceRunner{
-			Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
-			Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
-			Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
-			Now:      func() time.Time { return at },
-		}
+		runner, prom := historyRunner(dir, at)
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		st := getStandard(ctx, ns, "checkout").Status
@@ -145,15 +136,7 @@ var _ = Describe("A spent error budget", func() {
 			"availability":  0.0015, // 1.5x a 0.1% budget: Breached, -50% left
 			"response-time": 0.001,  // a tenth of a 1% budget: Met
 		}))
-		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
-		Expect(err).NotTo(HaveOccurred())
-		runner := &controllers.ComplianceRunner{
-			Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
-			Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
-			Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
-			Now:      func() time.Time { return at },
-		}
+		runner, _ := historyRunner(dir, at)
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		std := getStandard(ctx, ns, "checkout")
@@ -177,6 +160,20 @@ var _ = Describe("A spent error budget", func() {
 
 // refusingQuerier refuses the queries that contain a string, as a query front end with a
 // limit would refuse one tenant's unusual window.
+// historyRunner starts a real Prometheus on the backfilled TSDB in dir and returns a compliance
+// runner that measures it as of at, with the manager's event recorder.
+func historyRunner(dir string, at time.Time) (*controllers.ComplianceRunner, *procs.Prometheus) {
+	prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
+	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
+	Expect(err).NotTo(HaveOccurred())
+	return &controllers.ComplianceRunner{
+		Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
+		Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
+		Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
+		Now:      func() time.Time { return at },
+	}, prom
+}
+
 type refusingQuerier struct {
 	compliance.Querier
 	refuse string
@@ -211,14 +208,8 @@ var _ = Describe("A compliance query that fails", func() {
 		for _, ns := range []string{usual, unusual} {
 			procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{"availability": 0.0001}))
 		}
-		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
-		Expect(err).NotTo(HaveOccurred())
-		runner := &controllers.ComplianceRunner{
-			Client: k8sClient, Querier: refusingQuerier{Querier: q, refuse: "[5h]"}, Interval: time.Hour, MaxAge: time.Hour,
-			Options: compliance.Options{AtRiskBudget: 25, Periods: 3},
-			Now:     func() time.Time { return at },
-		}
+		runner, _ := historyRunner(dir, at)
+		runner.Querier = refusingQuerier{Querier: runner.Querier, refuse: "[5h]"}
 		Expect(runner.Poll(ctx)).To(MatchError(ContainSubstring("refused by the query front end")))
 
 		measured := getStandard(ctx, usual, "checkout").Status
@@ -248,11 +239,7 @@ var _ = Describe("Numbers that cannot be a standing", func() {
 			"availability":  1.2,   // more bad events than events, every hour
 			"response-time": 0.001, // sane
 		}))
-		prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
-		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
-		Expect(err).NotTo(HaveOccurred())
-		runner := &controllers.ComplianceRunner{Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
-			Options: compliance.Options{AtRiskBudget: 25, Periods: 3}, Now: func() time.Time { return at }}
+		runner, _ := historyRunner(dir, at)
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		st := getStandard(ctx, ns, "checkout").Status
