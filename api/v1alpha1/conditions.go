@@ -67,4 +67,9 @@ const (
 	ReasonBudgetLeft = "BudgetLeft"
 	// ReasonRenderWarning: the standard renders, with warnings (on an event).
 	ReasonRenderWarning = "RenderWarning"
+	// ReasonReloadFailed: Prometheus or Alertmanager refused to reload the files written for the
+	// standard (files target); the previous files were put back.
+	ReasonReloadFailed = "ReloadFailed"
+	// ReasonWriteFailed: a file or object of the delivery target could not be written.
+	ReasonWriteFailed = "WriteFailed"
 )
