@@ -103,6 +103,10 @@ func (s *Set) read(file string, stdin io.Reader) []Problem {
 	return s.add(file, r)
 }
 
+// Files lists the files that Load reads for one path: the path itself, or the *.yaml, *.yml
+// and *.json files under a directory, recursively; "-" stands for stdin.
+func Files(p string) ([]string, error) { return expand(p) }
+
 func expand(p string) ([]string, error) {
 	if p == "-" {
 		return []string{p}, nil
