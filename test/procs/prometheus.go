@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
@@ -33,6 +31,9 @@ type PrometheusOptions struct {
 	ScrapeConfigs []ScrapeConfig
 	// Alertmanagers (URLs such as Alertmanager.URL(), or host:port) of the built configuration.
 	Alertmanagers []string
+	// ExternalLabels of the built configuration (global.external_labels); a Thanos sidecar
+	// needs at least one.
+	ExternalLabels map[string]string
 	// RuleFiles maps file names to rule-file content. They are written to ConfigDir and, in a
 	// built configuration, listed in rule_files.
 	RuleFiles map[string]string
@@ -59,13 +60,13 @@ type ScrapeConfig struct {
 
 // Prometheus is a running Prometheus server on 127.0.0.1.
 type Prometheus struct {
+	queryAPI
 	t         T
 	proc      *process
 	port      int
 	configDir string
 	tsdbDir   string
 	timeout   time.Duration
-	api       promv1.API
 }
 
 // StartPrometheus starts Prometheus with the options and waits until it is ready. It always
@@ -100,11 +101,7 @@ func StartPrometheus(t T, opts PrometheusOptions) *Prometheus {
 	}
 	args = append(args, opts.ExtraFlags...)
 	p.proc = newProcess(t, "prometheus", opts.Binary, args, p.URL()+"/-/ready")
-	client, err := api.NewClient(api.Config{Address: p.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.api = promv1.NewAPI(client)
+	p.queryAPI = newQueryAPI(t, p.URL())
 	p.proc.start(p.timeout)
 	return p
 }
@@ -123,6 +120,9 @@ func buildPrometheusConfig(opts PrometheusOptions) (string, error) {
 			"scrape_timeout":      model.Duration(scrape).String(),
 			"evaluation_interval": model.Duration(eval).String(),
 		},
+	}
+	if len(opts.ExternalLabels) > 0 {
+		cfg["global"].(map[string]any)["external_labels"] = opts.ExternalLabels
 	}
 	var ruleFiles []string
 	for name := range opts.RuleFiles {
@@ -186,9 +186,6 @@ func (p *Prometheus) TSDBDir() string { return p.tsdbDir }
 // ConfigDir holds prometheus.yml and the rule files.
 func (p *Prometheus) ConfigDir() string { return p.configDir }
 
-// API is the Prometheus HTTP API client (github.com/prometheus/client_golang/api/prometheus/v1).
-func (p *Prometheus) API() promv1.API { return p.api }
-
 // WriteConfig replaces prometheus.yml; call Reload (or Restart) to apply it.
 func (p *Prometheus) WriteConfig(yml string) {
 	p.t.Helper()
@@ -231,28 +228,6 @@ func (p *Prometheus) Reload() {
 	}
 }
 
-// Query evaluates an instant query now and returns its vector. Scalars are returned as a
-// vector of one sample without labels; other result types are an error.
-func (p *Prometheus) Query(ctx context.Context, q string) (model.Vector, error) {
-	return p.QueryAt(ctx, q, time.Now())
-}
-
-// QueryAt evaluates an instant query at ts.
-func (p *Prometheus) QueryAt(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
-	v, _, _, err := p.api.Query(ctx, q, ts)
-	if err != nil {
-		return nil, fmt.Errorf("query %q: %w", q, err)
-	}
-	switch v := v.(type) {
-	case model.Vector:
-		return v, nil
-	case *model.Scalar:
-		return model.Vector{{Metric: model.Metric{}, Value: v.Value, Timestamp: v.Timestamp}}, nil
-	default:
-		return nil, fmt.Errorf("query %q: got a %s, want a vector", q, v.Type())
-	}
-}
-
 // QueryRaw evaluates an instant query now and returns the API's JSON answer unchanged.
 func (p *Prometheus) QueryRaw(ctx context.Context, q string) (json.RawMessage, error) {
 	u := p.URL() + "/api/v1/query?" + url.Values{"query": {q}}.Encode()
@@ -274,28 +249,3 @@ func (p *Prometheus) QueryRaw(ctx context.Context, q string) (json.RawMessage, e
 	}
 	return b, nil
 }
-
-// WaitForQuery polls q every 250ms until ok accepts its result, and returns that result. It
-// fails the test after timeout, showing the last result or error.
-func (p *Prometheus) WaitForQuery(t T, q string, ok func(model.Vector) bool, timeout time.Duration) model.Vector {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last model.Vector
-	var lastErr error
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		v, err := p.Query(ctx, q)
-		cancel()
-		if err == nil && ok(v) {
-			return v
-		}
-		last, lastErr = v, err
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s, query %q: result %v, error %v", timeout, q, last, lastErr)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-// NonEmpty accepts a result with at least one sample (for WaitForQuery).
-func NonEmpty(v model.Vector) bool { return len(v) > 0 }
