@@ -49,8 +49,8 @@ monitoring-crds: controller-gen ## Generate the prometheus-operator CRDs (pinned
 	@BIN="$(BIN)" hack/monitoring-crds.sh
 
 .PHONY: test
-test: promtool amtool prometheus alertmanager envtest-bins monitoring-crds helm ## Run all tests: unit, engine, real Prometheus/Alertmanager/API server suites, chart, fuzz seeds, the demo.
-	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) PROMETHEUS=$(PROMETHEUS) ALERTMANAGER=$(ALERTMANAGER) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) HELM=$(HELM) \
+test: promtool amtool prometheus alertmanager envtest-bins monitoring-crds helm thanos ## Run all tests: unit, engine, real Prometheus/Alertmanager/API server suites, chart, fuzz seeds, the demo.
+	PLEDGE_REQUIRE_TOOLS=1 PROMTOOL=$(PROMTOOL) AMTOOL=$(AMTOOL) PROMETHEUS=$(PROMETHEUS) ALERTMANAGER=$(ALERTMANAGER) KUBEBUILDER_ASSETS=$(KUBEBUILDER_ASSETS) HELM=$(HELM) THANOS=$(THANOS) \
 		MONITORING_CRDS=$(BIN)/crds/monitoring.coreos.com go test ./... $(GO_TEST_FLAGS)
 	@$(MAKE) --no-print-directory demo-test
 

@@ -3,7 +3,7 @@
 #
 # Usage: hack/build-bin.sh NAME...
 #   NAME: prometheus promtool alertmanager amtool controller-gen staticcheck
-#         kube-apiserver etcd kubectl helm   (or "all")
+#         kube-apiserver etcd kubectl helm thanos   (or "all")
 #
 # Each tool is pinned in its own module under hack/tools/<module>/go.mod, so
 # its dependencies never touch the operator's go.mod. A binary is rebuilt only
@@ -201,16 +201,24 @@ build_one() {
 		go_build helm "$v" helm helm.sh/helm/v4/cmd/helm "$BIN/helm" "~3 min" \
 			-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitCommit=module-$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 		;;
-	*) die "unknown tool '$1' (want: prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm all)" ;;
+	thanos)
+		v="$(pinned_version thanos github.com/thanos-io/thanos)"
+		# Thanos v0.42.5 declares go 1.26.10, newer than the machines' Go: this module alone is
+		# built with the approved toolchain go1.27.3, which the go command fetches from the
+		# module proxy on first use (76 MB, about 10s).
+		GOTOOLCHAIN=go1.27.3 go_build thanos "$v" thanos github.com/thanos-io/thanos/cmd/thanos "$BIN/thanos" "several minutes" \
+			-tags netgo -ldflags "$(prom_ldflags "${v#v}" "$v")"
+		;;
+	*) die "unknown tool '$1' (want: prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm thanos all)" ;;
 	esac
 }
 
-[[ $# -gt 0 ]] || die "usage: $0 NAME... (prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm all)"
+[[ $# -gt 0 ]] || die "usage: $0 NAME... (prometheus promtool alertmanager amtool controller-gen staticcheck kube-apiserver etcd kubectl helm thanos all)"
 
 names=()
 for n in "$@"; do
 	if [[ "$n" == all ]]; then
-		names+=(controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm)
+		names+=(controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm thanos)
 	else
 		names+=("$n")
 	fi

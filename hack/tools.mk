@@ -8,7 +8,8 @@
 #
 # Cold builds on two cores: controller-gen/staticcheck ~1 min each, promtool
 # and prometheus several minutes, alertmanager/amtool ~1-2 min, etcd ~1-2 min,
-# kube-apiserver ~14 min, helm ~3 min. Progress is printed on stderr.
+# kube-apiserver ~14 min, helm ~3 min, thanos (built with GOTOOLCHAIN=go1.27.3, see
+# hack/build-bin.sh) several minutes. Progress is printed on stderr.
 
 TOOLS_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 BUILD_BIN := $(abspath $(TOOLS_MK_DIR))/build-bin.sh
@@ -22,12 +23,13 @@ AMTOOL         = $(BIN)/amtool
 CONTROLLER_GEN = $(BIN)/controller-gen
 STATICCHECK    = $(BIN)/staticcheck
 HELM           = $(BIN)/helm
+THANOS         = $(BIN)/thanos
 # envtest binaries: kube-apiserver, etcd and kubectl.
 KUBEBUILDER_ASSETS = $(BIN)/k8s
 
-.PHONY: promtool prometheus alertmanager amtool controller-gen staticcheck helm envtest-bins tools
+.PHONY: promtool prometheus alertmanager amtool controller-gen staticcheck helm thanos envtest-bins tools
 
-promtool prometheus alertmanager amtool controller-gen staticcheck helm:
+promtool prometheus alertmanager amtool controller-gen staticcheck helm thanos:
 	@BIN="$(BIN)" "$(BUILD_BIN)" $@
 
 envtest-bins:
@@ -35,4 +37,4 @@ envtest-bins:
 
 # One script call, so the builds run one after another even under make -j.
 tools:
-	@BIN="$(BIN)" "$(BUILD_BIN)" controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm
+	@BIN="$(BIN)" "$(BUILD_BIN)" controller-gen staticcheck promtool prometheus amtool alertmanager etcd kube-apiserver kubectl helm thanos
