@@ -37,6 +37,7 @@ type managerOptions struct {
 	ruleLabels       map[string]string
 	amcLabels        map[string]string
 	clusterLabel     string
+	webAddress       string
 	zap              zap.Options
 }
 
@@ -70,6 +71,7 @@ func managerCommand() *cobra.Command {
 	f.StringToStringVar(&o.ruleLabels, "rule-labels", nil, "labels on every generated PrometheusRule, k=v,... (e.g. release=kube-prometheus-stack for its ruleSelector)")
 	f.StringToStringVar(&o.amcLabels, "alertmanagerconfig-labels", nil, "labels on every generated AlertmanagerConfig, k=v,... (for the alertmanagerConfigSelector)")
 	f.StringVar(&o.clusterLabel, "cluster-label", "", "name=value label on every generated series and alert, matched by every rule and compliance query (clusters sharing one Thanos or Mimir)")
+	f.StringVar(&o.webAddress, "web-address", "", webAddressHelp)
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -145,6 +147,9 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status and no RulesLoaded check")
 	}
 	if err := controllers.Setup(cmd.Context(), mgr, copts); err != nil {
+		return err
+	}
+	if err := addBoard(mgr, o.webAddress, copts); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
