@@ -120,6 +120,21 @@ func weekdaysExcluding(now time.Time) []string {
 // plain rule file and Alertmanager configuration.
 func renderStandards(t *testing.T, standards string) (rules, alertmanager []byte) {
 	t.Helper()
+	resolved := resolveStandards(t, standards)
+	rules, err := render.RulesFile(resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alertmanager, err = render.AlertmanagerFile(resolved, render.SMTP{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules, alertmanager
+}
+
+// resolveStandards loads and resolves the standards with internal/manifest, as pledge render does.
+func resolveStandards(t *testing.T, standards string) []*render.Standard {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "standards.yaml")
 	if err := os.WriteFile(path, []byte(standards), 0o644); err != nil {
 		t.Fatal(err)
@@ -135,15 +150,7 @@ func renderStandards(t *testing.T, standards string) (rules, alertmanager []byte
 	if len(resolved) == 0 {
 		t.Fatal("no standards resolved")
 	}
-	rules, err := render.RulesFile(resolved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alertmanager, err = render.AlertmanagerFile(resolved, render.SMTP{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rules, alertmanager
+	return resolved
 }
 
 // fastRoot sets the timers of the rendered configuration's root route — which the routing
