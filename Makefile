@@ -22,7 +22,7 @@ help: ## Show the targets.
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRDs and RBAC from the markers.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=manager-role paths="{./controllers/...,./internal/board/...}" output:rbac:artifacts:config=config/rbac
 	go run ./hack/crd-receivers config/crd/bases/*.yaml
 	go run ./hack/crd-docs config/crd/bases > docs/reference/crds.md
 	hack/sync-chart.sh
