@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pledge-dev/pledge/internal/dashboard"
 	"github.com/pledge-dev/pledge/internal/manifest"
 	"github.com/pledge-dev/pledge/internal/render"
 )
@@ -22,9 +23,10 @@ const (
 	formatRules              = "rules"
 	formatAlertmanagerConfig = "alertmanagerconfig"
 	formatAlertmanager       = "alertmanager"
+	formatGrafana            = "grafana"
 )
 
-var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConfig, formatAlertmanager}
+var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConfig, formatAlertmanager, formatGrafana}
 
 func renderCommand() *cobra.Command {
 	var files []string
@@ -38,7 +40,8 @@ func renderCommand() *cobra.Command {
   rules               one plain Prometheus rule file (promtool check rules accepts it)
   alertmanagerconfig  prometheus-operator AlertmanagerConfig objects (standards with escalation)
   alertmanager        one plain Alertmanager configuration (amtool check-config accepts it)
-YAML goes to stdout, or into DIR with -o. Invalid input prints one line per problem and exits 1.`,
+  grafana             Grafana dashboards (JSON): one per standard and an overview of them all
+YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input prints one line per problem and exits 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(formats, format) {
@@ -140,6 +143,8 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 	case formatAlertmanager:
 		b, err := render.AlertmanagerFile(standards, smtp)
 		return []output{{"alertmanager.yaml", b}}, err
+	case formatGrafana:
+		return grafanaDashboards(standards)
 	}
 	var outs []output
 	for _, s := range standards {
@@ -165,6 +170,32 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 	return outs, nil
 }
 
+// grafanaDashboards are one dashboard per standard, <namespace>_<name>.grafana.json, and the
+// overview of them all, overview.grafana.json (a name no standard's file can have).
+func grafanaDashboards(standards []*render.Standard) ([]output, error) {
+	var outs []output
+	for _, s := range standards {
+		d, err := dashboard.Standard(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
+		}
+		b, err := dashboard.JSON(d)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b})
+	}
+	d, err := dashboard.Overview(standards, dashboard.DefaultAtRiskBudget)
+	if err != nil {
+		return nil, fmt.Errorf("overview dashboard: %w", err)
+	}
+	b, err := dashboard.JSON(d)
+	if err != nil {
+		return nil, err
+	}
+	return append(outs, output{"overview." + formatGrafana + ".json", b}), nil
+}
+
 // outputName is the file of one standard's object in -o DIR: <namespace>_<name>.<format>.yaml.
 // Namespaces and names are DNS labels, which cannot hold '_', so two standards never share a
 // file (with '-', a-b/c and a/b-c did).
@@ -180,7 +211,8 @@ func stripCreationTimestamp(b []byte) []byte {
 func write(stdout io.Writer, dir string, outs []output) error {
 	if dir == "" {
 		for i, o := range outs {
-			if i > 0 {
+			// JSON documents follow each other as a stream (jq reads it); YAML ones are separated.
+			if i > 0 && !strings.HasSuffix(o.name, ".json") {
 				fmt.Fprintln(stdout, "---")
 			}
 			if _, err := stdout.Write(o.data); err != nil {
