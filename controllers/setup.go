@@ -66,6 +66,8 @@ type Options struct {
 	// Cluster labels every generated series and alert; the compliance runner's Options carry
 	// the same label for its queries.
 	Cluster render.ClusterLabel
+	// Dashboards publishes each standard's Grafana dashboard as a ConfigMap when Enabled.
+	Dashboards DashboardOptions
 }
 
 // Setup registers every Pledge controller with the manager.
@@ -88,6 +90,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&EscalationPolicyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return err
+	}
+	if o.Dashboards.Enabled {
+		if err := (&DashboardReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
+			Options: o.Dashboards, Cluster: o.Cluster}).SetupWithManager(mgr); err != nil {
+			return err
+		}
 	}
 	if l := o.Liveness; l != nil {
 		l.Client, l.Reader, l.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics
