@@ -44,10 +44,11 @@ type ChartLine struct {
 // Dot is a lone sample.
 type Dot struct{ X, Y float64 }
 
-// Tick is an axis label at a position.
+// Tick is an axis label at a position; Anchor is its SVG text-anchor on the x axis (the
+// first and last labels do not overhang the plot).
 type Tick struct {
-	Pos   float64
-	Label string
+	Pos           float64
+	Label, Anchor string
 }
 
 // palette colours the lines of a chart, in order (readable on white, distinct in print).
@@ -58,7 +59,7 @@ var palette = []string{"#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#
 // of more than one step between samples breaks a line. It returns nil when no line has a
 // sample: the page then says "no data" instead of drawing an empty chart.
 func LineChart(lines []Line, start, end time.Time, step time.Duration) *Chart {
-	c := &Chart{Width: 720, Height: 260, Left: 48, Right: 12, Top: 12, Bottom: 28}
+	c := &Chart{Width: 960, Height: 260, Left: 52, Right: 12, Top: 12, Bottom: 28}
 	lo, hi := 0.0, 100.0
 	any := false
 	for _, l := range lines {
@@ -83,7 +84,14 @@ func LineChart(lines []Line, start, end time.Time, step time.Duration) *Chart {
 	}
 	for i := 0; i <= 4; i++ {
 		t := start.Add(time.Duration(i) * end.Sub(start) / 4)
-		c.XTicks = append(c.XTicks, Tick{Pos: round2(x(t)), Label: t.UTC().Format("Jan 2 15:04")})
+		anchor := "middle"
+		switch i {
+		case 0:
+			anchor = "start"
+		case 4:
+			anchor = "end"
+		}
+		c.XTicks = append(c.XTicks, Tick{Pos: round2(x(t)), Label: t.UTC().Format("Jan 2 15:04"), Anchor: anchor})
 	}
 	for i, l := range lines {
 		pts := slices.Clone(l.Points)

@@ -76,7 +76,9 @@ func (b *Board) standard(w http.ResponseWriter, r *http.Request) {
 		for _, c := range std.Status.Conditions {
 			if c.Type == t {
 				row.Status, row.Reason, row.Message = string(c.Status), c.Reason, c.Message
-				row.Since = c.LastTransitionTime.UTC().Format(time.RFC3339)
+				if !c.LastTransitionTime.IsZero() {
+					row.Since = c.LastTransitionTime.UTC().Format(time.RFC3339)
+				}
 			}
 		}
 		page.Conditions = append(page.Conditions, row)
