@@ -38,6 +38,7 @@ type managerOptions struct {
 	amcLabels        map[string]string
 	clusterLabel     string
 	webAddress       string
+	dashboards       controllers.DashboardOptions
 	zap              zap.Options
 }
 
@@ -72,6 +73,9 @@ func managerCommand() *cobra.Command {
 	f.StringToStringVar(&o.amcLabels, "alertmanagerconfig-labels", nil, "labels on every generated AlertmanagerConfig, k=v,... (for the alertmanagerConfigSelector)")
 	f.StringVar(&o.clusterLabel, "cluster-label", "", "name=value label on every generated series and alert, matched by every rule and compliance query (clusters sharing one Thanos or Mimir)")
 	f.StringVar(&o.webAddress, "web-address", "", webAddressHelp)
+	f.BoolVar(&o.dashboards.Enabled, "grafana-dashboards", false, "publish each standard's Grafana dashboard as a ConfigMap for the Grafana sidecar")
+	f.StringToStringVar(&o.dashboards.Labels, "grafana-dashboard-label", nil, "labels on the dashboard ConfigMaps, k=v,... (default grafana_dashboard=1, the sidecar's default)")
+	f.StringVar(&o.dashboards.Namespace, "grafana-dashboard-namespace", "", "namespace of the dashboard ConfigMaps (default: each standard's own)")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -84,6 +88,9 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	}
 	if err := render.ValidateObjectLabels(o.amcLabels); err != nil {
 		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
+	}
+	if err := render.ValidateObjectLabels(o.dashboards.Labels); err != nil {
+		return fmt.Errorf("--grafana-dashboard-label: %w", err)
 	}
 	var cluster render.ClusterLabel
 	if o.clusterLabel != "" {
@@ -120,7 +127,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("creating manager: %w", err)
 	}
 	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
-		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster,
+		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster, Dashboards: o.dashboards,
 		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace, Cluster: cluster}}
 	if o.prometheus.URL != "" {
 		o.prometheus.Headers = map[string]string{}
