@@ -80,7 +80,7 @@ func (im *importer) alerting(name string, spec *SLOSpec, std *pledgev1.ServiceSt
 			im.fs.add(u.object, u.at("spec.alertWhenBreaching"), "false is not supported: Pledge alerts while the budget burns; the policy's condition and targets are not imported")
 			continue
 		}
-		pr, ok := im.condition(u, window)
+		pr, ok := im.condition(u, window, windowText(&std.Spec))
 		receivers := im.receivers(u, ok)
 		if !ok {
 			continue
@@ -151,7 +151,7 @@ func (im *importer) policyUse(use AlertPolicyUse, p string) (policyUse, bool) {
 }
 
 // condition maps the policy's burn-rate condition to a window pair.
-func (im *importer) condition(u policyUse, window time.Duration) (pair, bool) {
+func (im *importer) condition(u policyUse, window time.Duration, windowText string) (pair, bool) {
 	conds := u.spec.Conditions
 	if len(conds) == 0 {
 		im.fs.add(u.object, u.at("spec.conditions"), "the policy has no condition")
@@ -213,7 +213,7 @@ func (im *importer) condition(u policyUse, window time.Duration) (pair, bool) {
 		return pair{}, false
 	}
 	if long > window || long <= 5*time.Minute {
-		im.fs.add(object, cp+".lookbackWindow", fmt.Sprintf("%s is not supported: Pledge needs a lookback longer than 5m and within the %s window; condition not imported", rule.LookbackWindow, promDuration(window)))
+		im.fs.add(object, cp+".lookbackWindow", fmt.Sprintf("%s is not supported: Pledge needs a lookback longer than 5m and within the %s window; condition not imported", rule.LookbackWindow, windowText))
 		return pair{}, false
 	}
 	if rule.AlertAfter != "" {
@@ -233,7 +233,7 @@ func (im *importer) condition(u policyUse, window time.Duration) (pair, bool) {
 	// budgetPercent is the share of the window's budget spent within the lookback at this rate.
 	bp := budgetShare(factor, long, window)
 	if bp.Cmp(big.NewRat(100, 1)) >= 0 {
-		im.fs.add(object, cp+".threshold", fmt.Sprintf("%s over %s spends the whole %s budget: it can never fire; condition not imported", *rule.Threshold, rule.LookbackWindow, promDuration(window)))
+		im.fs.add(object, cp+".threshold", fmt.Sprintf("%s over %s spends the whole %s budget: it can never fire; condition not imported", *rule.Threshold, rule.LookbackWindow, windowText))
 		return pair{}, false
 	}
 	share, exact := decimal(bp)
@@ -246,6 +246,17 @@ func (im *importer) condition(u policyUse, window time.Duration) (pair, bool) {
 		Severity: sev, Long: pledgev1.PromDuration(promDuration(long)), Short: pledgev1.PromDuration(promDuration(short)),
 		BudgetPercent: pledgev1.Percent(share),
 	}}, true
+}
+
+// windowText names the standard's window as written: "28d", "month", "quarter".
+func windowText(s *pledgev1.ServiceStandardSpec) string {
+	switch {
+	case s.Calendar != nil:
+		return string(s.Calendar.Period)
+	case s.Window != "":
+		return string(s.Window)
+	}
+	return promDuration(render.DefaultWindow)
 }
 
 // budgetShare is the percentage of the window's error budget spent within long at a burn rate
