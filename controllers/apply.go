@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 
@@ -41,10 +40,19 @@ type generated struct {
 	same func(current, desired client.Object) bool
 }
 
+// applier writes generated objects with server-side apply, owned by their standard.
+type applier struct {
+	client.Client
+	// APIReader reads from the API server, past the cache: the cache holds only the generated
+	// objects labelled as Pledge's.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+}
+
 // applyGenerated writes one generated object with server-side apply, unless the object in
 // the cache already says the same. It refuses to take over an object it did not create.
 // It returns whether it wrote.
-func (r *ServiceStandardReconciler) applyGenerated(ctx context.Context, std *pledgev1.ServiceStandard, g generated) (bool, error) {
+func (r *applier) applyGenerated(ctx context.Context, std *pledgev1.ServiceStandard, g generated) (bool, error) {
 	if err := controllerutil.SetControllerReference(std, g.desired, r.Scheme); err != nil {
 		return false, err
 	}
@@ -76,7 +84,7 @@ func (r *ServiceStandardReconciler) applyGenerated(ctx context.Context, std *ple
 }
 
 // deleteGenerated removes a generated object that is no longer wanted, if it is ours.
-func (r *ServiceStandardReconciler) deleteGenerated(ctx context.Context, std *pledgev1.ServiceStandard, obj client.Object) (bool, error) {
+func (r *applier) deleteGenerated(ctx context.Context, std *pledgev1.ServiceStandard, obj client.Object) (bool, error) {
 	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
@@ -182,5 +190,3 @@ func specDigest(spec any) string {
 	sum := sha256.Sum256(js)
 	return hex.EncodeToString(sum[:])
 }
-
-var errCRDsMissing = errors.New("prometheus-operator CRDs missing")

@@ -22,6 +22,7 @@ type Metrics struct {
 	Queries    *prometheus.CounterVec
 	objectives *prometheus.GaugeVec
 	loaded     *prometheus.GaugeVec
+	reloads    *prometheus.CounterVec
 }
 
 // NewMetrics registers the pledge_ series with reg (controller-runtime's registry when nil).
@@ -37,7 +38,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"ready"}),
 		writes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "pledge_generated_object_writes_total",
-			Help: "Writes (applies and deletes) of generated PrometheusRules and AlertmanagerConfigs.",
+			Help: "Writes (applies and deletes) of generated objects (PrometheusRules, AlertmanagerConfigs, ConfigMaps, Secrets) and files.",
 		}),
 	}
 	m.Queries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,10 +53,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "pledge_servicestandards_rules_loaded",
 		Help: "ServiceStandards by the status of their RulesLoaded condition at the last liveness check.",
 	}, []string{"status"})
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pledge_target_reloads_total",
+		Help: "Reloads requested by the files target, by component (prometheus, alertmanager) and result (ok, failed).",
+	}, []string{"component", "result"})
 	for _, s := range []string{"True", "False", "Unknown"} {
 		m.standards.WithLabelValues(s)
 	}
-	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives, m.loaded)
+	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives, m.loaded, m.reloads)
 	return m
 }
 
@@ -99,6 +104,18 @@ func (m *Metrics) Wrote(wrote bool) {
 	if m != nil && wrote {
 		m.writes.Inc()
 	}
+}
+
+// Reloaded counts a reload request of the files target.
+func (m *Metrics) Reloaded(component string, err error) {
+	if m == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	m.reloads.WithLabelValues(component, result).Inc()
 }
 
 // StandardsGauge is the pledge_servicestandards series for one Ready status.

@@ -7,14 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
-	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -31,22 +27,15 @@ import (
 // policyRefIndex indexes ServiceStandards by the EscalationPolicy they reference.
 const policyRefIndex = "spec.escalation.policyRef.name"
 
-// ServiceStandardReconciler turns each ServiceStandard into a PrometheusRule and, when it has
-// an escalation, an AlertmanagerConfig, and reports what it did on the standard's status.
+// ServiceStandardReconciler resolves each ServiceStandard, hands it to the delivery target
+// (PrometheusRule and AlertmanagerConfig, plain files, or ConfigMaps), and reports what it did on
+// the standard's status.
 type ServiceStandardReconciler struct {
 	client.Client
-	// APIReader reads from the API server, past the cache: the cache holds only the generated
-	// objects labelled as Pledge's.
-	APIReader client.Reader
-	Scheme    *runtime.Scheme
-	Recorder  recorder.EventRecorder
-	Metrics   *Metrics
-	// CRDRetryInterval is how often a standard is retried while the prometheus-operator CRDs
-	// are missing (default 30s).
-	CRDRetryInterval time.Duration
-	// RuleLabels and AlertmanagerConfigLabels are platform labels on the generated objects (see
-	// render.AddLabels), for the Prometheus ruleSelector and alertmanagerConfigSelector.
-	RuleLabels, AlertmanagerConfigLabels map[string]string
+	Recorder recorder.EventRecorder
+	Metrics  *Metrics
+	// Target delivers the rules and routing.
+	Target Target
 	// Cluster labels every generated series and alert (pledge manager --cluster-label).
 	Cluster render.ClusterLabel
 }
@@ -63,10 +52,11 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	log := logf.FromContext(ctx)
 	std := &pledgev1.ServiceStandard{}
 	if err := r.Get(ctx, req.NamespacedName, std); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.Metrics.Forget(req.NamespacedName)
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		r.Metrics.Forget(req.NamespacedName)
+		return ctrl.Result{}, r.Target.Remove(ctx, req.NamespacedName)
 	}
 	before := std.DeepCopy()
 	defer func() {
@@ -92,22 +82,13 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	resolved.Cluster = r.Cluster
 
-	generated, err := r.applyAll(ctx, std, resolved)
-	var conflict errConflict
-	var tooLarge *render.TooLargeError
-	switch {
-	case errors.As(err, &conflict):
-		r.setReady(std, false, pledgev1.ReasonConflict, conflict.Error())
-		return ctrl.Result{}, nil
-	case errors.As(err, &tooLarge):
-		r.setReady(std, false, pledgev1.ReasonTooLarge, tooLarge.Error())
-		return ctrl.Result{}, nil
-	case errors.Is(err, errCRDsMissing) || meta.IsNoMatchError(err):
-		r.setReady(std, false, pledgev1.ReasonCRDsMissing,
-			"the prometheus-operator CRDs (monitoring.coreos.com PrometheusRule, AlertmanagerConfig) are not installed; retrying every "+r.retryInterval().String())
-		return ctrl.Result{RequeueAfter: r.retryInterval()}, nil
-	case err != nil:
-		r.setReady(std, false, pledgev1.ReasonApplyFailed, err.Error())
+	generated, err := r.Target.Deliver(ctx, std, resolved)
+	if err != nil {
+		reason, retry, after := deliveryFailure(err)
+		r.setReady(std, false, reason, err.Error())
+		if !retry {
+			return ctrl.Result{RequeueAfter: after}, nil
+		}
 		return ctrl.Result{}, err
 	}
 	std.Status.Generated = generated
@@ -138,13 +119,6 @@ func (r *ServiceStandardReconciler) warnOnChange(std *pledgev1.ServiceStandard, 
 	if r.Recorder != nil {
 		r.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonRenderWarning, "Render", "%s", truncate(warnings, 1024))
 	}
-}
-
-func (r *ServiceStandardReconciler) retryInterval() time.Duration {
-	if r.CRDRetryInterval > 0 {
-		return r.CRDRetryInterval
-	}
-	return 30 * time.Second
 }
 
 // setReady sets the Ready condition and records an event when it changes.
@@ -182,67 +156,9 @@ func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.Service
 	return resolved, "", ""
 }
 
-// applyAll applies the PrometheusRule and the AlertmanagerConfig (or removes the latter when
-// the standard no longer escalates) and returns what was generated.
-func (r *ServiceStandardReconciler) applyAll(ctx context.Context, std *pledgev1.ServiceStandard, s *render.Standard) ([]pledgev1.GeneratedObject, error) {
-	rule := s.PrometheusRule()
-	render.AddLabels(rule, r.RuleLabels)
-	amc, err := s.AlertmanagerConfig()
-	if err != nil {
-		return nil, err
-	}
-	if amc != nil {
-		render.AddLabels(amc, r.AlertmanagerConfigLabels)
-	}
-	// Nothing is applied when either object would not fit in etcd (a *render.TooLargeError).
-	if err := render.CheckSize(rule.Kind, rule.Name, rule); err != nil {
-		return nil, err
-	}
-	if amc != nil {
-		if err := render.CheckSize(amc.Kind, amc.Name, amc); err != nil {
-			return nil, err
-		}
-	}
-	rules := 0
-	for _, g := range rule.Spec.Groups {
-		rules += len(g.Rules)
-	}
-	wrote, err := r.applyGenerated(ctx, std, generated{
-		kind: monitoringv1.PrometheusRuleKind, desired: rule, current: &monitoringv1.PrometheusRule{},
-		same: func(c, d client.Object) bool {
-			return sameSpec(c, c.(*monitoringv1.PrometheusRule).Spec, d.(*monitoringv1.PrometheusRule).Spec)
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.Metrics.Wrote(wrote)
-	out := []pledgev1.GeneratedObject{{Kind: monitoringv1.PrometheusRuleKind, Name: rule.Name, Rules: int32(rules)}}
-
-	if amc == nil {
-		stale := &monitoringv1alpha1.AlertmanagerConfig{}
-		stale.Namespace, stale.Name = std.Namespace, render.ObjectName(std.Name)
-		deleted, err := r.deleteGenerated(ctx, std, stale)
-		r.Metrics.Wrote(deleted)
-		return out, err
-	}
-	wrote, err = r.applyGenerated(ctx, std, generated{
-		kind: monitoringv1alpha1.AlertmanagerConfigKind, desired: amc, current: &monitoringv1alpha1.AlertmanagerConfig{},
-		same: func(c, d client.Object) bool {
-			return sameSpec(c, c.(*monitoringv1alpha1.AlertmanagerConfig).Spec, d.(*monitoringv1alpha1.AlertmanagerConfig).Spec)
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.Metrics.Wrote(wrote)
-	return append(out, pledgev1.GeneratedObject{Kind: monitoringv1alpha1.AlertmanagerConfigKind, Name: amc.Name, Rules: int32(len(amc.Spec.Route.Routes))}), nil
-}
-
 // SetupWithManager registers the controller: standards, the policies they reference (through
-// a field index), and the generated objects (so that hand edits are put back). When the
-// prometheus-operator CRDs are missing at start, the generated objects are watched from the
-// moment they appear.
+// a field index), and what the target watches (the generated objects, so that hand edits are
+// put back).
 func (r *ServiceStandardReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &pledgev1.ServiceStandard{}, policyRefIndex, func(o client.Object) []string {
 		if e := o.(*pledgev1.ServiceStandard).Spec.Escalation; e != nil && e.PolicyRef != nil {
@@ -257,18 +173,12 @@ func (r *ServiceStandardReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Watches(&pledgev1.EscalationPolicy{}, handler.EnqueueRequestsFromMapFunc(r.standardsForPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("servicestandard")
-	watching := monitoringCRDsInstalled(mgr.GetRESTMapper())
-	if watching {
-		b = b.Owns(&monitoringv1.PrometheusRule{}).Owns(&monitoringv1alpha1.AlertmanagerConfig{})
-	}
+	b, start := r.Target.watch(mgr, b)
 	c, err := b.Build(r)
-	if err != nil {
+	if err != nil || start == nil {
 		return err
 	}
-	if !watching {
-		return mgr.Add(&ownedWatchStarter{mgr: mgr, ctrl: c, owner: &pledgev1.ServiceStandard{}, interval: r.retryInterval()})
-	}
-	return nil
+	return start(c)
 }
 
 // standardsForPolicy maps a policy to the standards that reference it.

@@ -52,6 +52,13 @@ func NewManager(cfg *rest.Config, opts ctrl.Options) (ctrl.Manager, error) {
 
 // Options configure the controllers.
 type Options struct {
+	// Target is where rules and routing are delivered: TargetPrometheusOperator (default),
+	// TargetFiles or TargetConfigMaps.
+	Target string
+	// Files configures the files target.
+	Files FilesOptions
+	// ConfigMaps configures the configmaps target.
+	ConfigMaps ConfigMapsOptions
 	// CRDRetryInterval is how often standards are retried while the prometheus-operator CRDs
 	// are missing.
 	CRDRetryInterval time.Duration
@@ -75,16 +82,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
 	}
+	target, err := NewTarget(mgr, o, o.Metrics)
+	if err != nil {
+		return err
+	}
 	if err := (&ServiceStandardReconciler{
-		Client:                   mgr.GetClient(),
-		APIReader:                mgr.GetAPIReader(),
-		Scheme:                   mgr.GetScheme(),
-		Recorder:                 mgr.GetEventRecorder("pledge"),
-		Metrics:                  o.Metrics,
-		CRDRetryInterval:         o.CRDRetryInterval,
-		RuleLabels:               o.RuleLabels,
-		AlertmanagerConfigLabels: o.AlertmanagerConfigLabels,
-		Cluster:                  o.Cluster,
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("pledge"),
+		Metrics:  o.Metrics,
+		Target:   target,
+		Cluster:  o.Cluster,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}

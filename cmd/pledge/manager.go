@@ -39,6 +39,7 @@ type managerOptions struct {
 	clusterLabel     string
 	webAddress       string
 	dashboards       controllers.DashboardOptions
+	target           targetOptions
 	zap              zap.Options
 }
 
@@ -46,7 +47,7 @@ func managerCommand() *cobra.Command {
 	o := &managerOptions{}
 	cmd := &cobra.Command{
 		Use:   "manager",
-		Short: "Run the operator: reconcile ServiceStandards into PrometheusRules and AlertmanagerConfigs",
+		Short: "Run the operator: deliver ServiceStandards as rules and routing (prometheus-operator objects, files or ConfigMaps) and measure them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runManager(cmd, o)
@@ -76,6 +77,7 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&o.dashboards.Enabled, "grafana-dashboards", false, "publish each standard's Grafana dashboard as a ConfigMap for the Grafana sidecar")
 	f.StringToStringVar(&o.dashboards.Labels, "grafana-dashboard-label", nil, "labels on the dashboard ConfigMaps, k=v,... (default grafana_dashboard=1, the sidecar's default)")
 	f.StringVar(&o.dashboards.Namespace, "grafana-dashboard-namespace", "", "namespace of the dashboard ConfigMaps (default: each standard's own)")
+	o.target.bind(f)
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -129,6 +131,9 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
 		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster, Dashboards: o.dashboards,
 		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace, Cluster: cluster}}
+	if err := o.target.apply(cmd.Flags(), &copts); err != nil {
+		return err
+	}
 	if o.prometheus.URL != "" {
 		o.prometheus.Headers = map[string]string{}
 		for _, h := range o.headers {
@@ -165,6 +170,6 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "namespaces", o.namespaces, "leaderElection", o.leaderElect)
+	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "target", o.target.target, "namespaces", o.namespaces, "leaderElection", o.leaderElect)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }

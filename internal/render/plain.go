@@ -2,12 +2,17 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -338,4 +343,11 @@ func plainConfig(kind plainKind, in map[string]any, namespace string) (map[strin
 		}
 	}
 	return out, nil
+}
+
+// CheckRuleFile parses a rule file as Prometheus does when it loads it, and returns every
+// problem found (nil when Prometheus would load it).
+func CheckRuleFile(content []byte) error {
+	_, errs := rulefmt.Parse(content, false, model.UTF8Validation, parser.NewParser(parser.Options{}), promslog.NewNopLogger())
+	return errors.Join(errs...)
 }
