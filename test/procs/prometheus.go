@@ -37,6 +37,9 @@ type PrometheusOptions struct {
 	// RuleFiles maps file names to rule-file content. They are written to ConfigDir and, in a
 	// built configuration, listed in rule_files.
 	RuleFiles map[string]string
+	// RuleGlobs are more rule_files entries of a built configuration, such as the files
+	// target's rules directory (DIR/*.yaml).
+	RuleGlobs []string
 	// TSDBDir is the storage directory (--storage.tsdb.path); default a new t.TempDir(). Give
 	// a directory that holds blocks (see BackfillOpenMetrics) to start on existing data.
 	TSDBDir string
@@ -129,6 +132,7 @@ func buildPrometheusConfig(opts PrometheusOptions) (string, error) {
 		ruleFiles = append(ruleFiles, name)
 	}
 	slices.Sort(ruleFiles)
+	ruleFiles = append(ruleFiles, opts.RuleGlobs...)
 	if len(ruleFiles) > 0 {
 		cfg["rule_files"] = ruleFiles
 	}
