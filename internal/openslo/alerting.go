@@ -115,9 +115,11 @@ func (im *importer) alerting(name string, spec *SLOSpec, std *pledgev1.ServiceSt
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: std.Namespace},
 	}
 	tier := pledgev1.EscalationTier{Name: firstTier, After: "0m", Receivers: pages}
-	if len(pages) == 0 {
+	switch {
+	case len(pages) == 0:
 		tier.Receivers = tickets
-	} else {
+	case !reflect.DeepEqual(pages, tickets):
+		// Tickets go to the first tier's receivers unless the policy names its own.
 		policy.Spec.Tickets = tickets
 	}
 	policy.Spec.Tiers = []pledgev1.EscalationTier{tier}

@@ -109,11 +109,18 @@ func (ex *exporter) standard(std *pledgev1.ServiceStandard, r *render.Standard) 
 		spec.Indicator = &InlineSLI{Metadata: Metadata{Name: sliName(e.name)}, Spec: e.sli}
 		spec.Objectives = []Objective{{DisplayName: e.name, TargetPercent: number(e.target), Op: e.op, Value: e.value}}
 	} else {
+		// A graded objective's classes share its weight; scaling every weight by the
+		// smallest factor that makes the shares whole keeps the score's proportions.
+		scale := big.NewInt(1)
 		for _, e := range entries {
-			w, exact := decimal(e.weight)
-			if !exact {
-				ex.fs.note(ex.object, "spec.objectives", fmt.Sprintf("objective %s: its share of a graded weight is rounded to %s", e.name, w))
-			}
+			d := e.weight.Denom()
+			scale.Mul(scale, new(big.Int).Quo(d, new(big.Int).GCD(nil, nil, scale, d)))
+		}
+		if scale.Cmp(big.NewInt(1)) != 0 {
+			ex.fs.note(ex.object, "spec.objectives", fmt.Sprintf("weights are multiplied by %s so that the classes of graded objectives share theirs in whole numbers; the score's proportions are kept", scale))
+		}
+		for _, e := range entries {
+			w, _ := decimal(new(big.Rat).Mul(e.weight, new(big.Rat).SetInt(scale)))
 			o := Objective{DisplayName: e.name, TargetPercent: number(e.target), Op: e.op, Value: e.value,
 				Indicator: &InlineSLI{Metadata: Metadata{Name: sliName(e.name)}, Spec: e.sli}}
 			if e.weight.Sign() > 0 {
