@@ -36,12 +36,11 @@ import (
 )
 
 // The demo's timing: Prometheus scrapes every second and evaluates every 15s, the operator
-// measures every 15s and the configuration is synced every 3s.
+// measures every 15s.
 const (
 	scrapeInterval = time.Second
 	evalInterval   = rateStep
 	pollInterval   = 15 * time.Second
-	syncInterval   = 3 * time.Second
 )
 
 // state is what a running demo tells status and down (state.json).
@@ -163,7 +162,7 @@ func up(o options) error {
 	}
 	st.Manager = "http://127.0.0.1:" + strconv.Itoa(managerPort) + "/metrics"
 	step("starting Prometheus on the history (scrape %s, evaluation %s, retention 400d)", scrapeInterval, evalInterval)
-	const rulesFile = "pledge.rules.yaml"
+	rulesDir := filepath.Join(run, "rules")
 	prom := procs.StartPrometheus(t, procs.PrometheusOptions{
 		Binary:             filepath.Join(o.bin, "prometheus"),
 		TSDBDir:            tsdb,
@@ -175,13 +174,13 @@ func up(o options) error {
 			{JobName: "pledge", Targets: []string{"127.0.0.1:" + strconv.Itoa(managerPort)}, Interval: 5 * time.Second},
 		},
 		Alertmanagers: []string{am.URL()},
-		RuleFiles:     map[string]string{rulesFile: "groups: []\n"},
+		RuleGlobs:     []string{filepath.Join(rulesDir, "*.yaml")},
 		ExtraFlags:    []string{"--storage.tsdb.retention.time=400d"},
 		ReadyTimeout:  2 * time.Minute,
 	})
 	st.Prometheus = prom.URL()
 
-	// 3. The standards, the operator and the configuration sync.
+	// 3. The standards and the operator, delivering through the files target.
 	scheme := controllers.NewScheme()
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -192,15 +191,15 @@ func up(o options) error {
 	step("applying %s", rel(o.samples))
 	applySamples(t, ctx, c, o.samples)
 
-	step("starting the Pledge manager in-process (compliance against %s every %s)", prom.URL(), pollInterval)
-	startManager(t, ctx, cfg, scheme, prom.URL(), am.URL(), managerPort, logs)
+	step("starting the Pledge manager in-process (--target=files into %s and %s; compliance against %s every %s)",
+		rel(rulesDir), rel(am.ConfigPath()), prom.URL(), pollInterval)
+	startManager(t, ctx, cfg, scheme, controllers.FilesOptions{
+		RulesDir: rulesDir, AlertmanagerConfigFile: am.ConfigPath(),
+		PrometheusReloadURL: prom.URL(), AlertmanagerReloadURL: am.URL(),
+	}, prom.URL(), am.URL(), managerPort, logs)
 
-	syncer := &configSync{client: c, rulesPath: filepath.Join(prom.ConfigDir(), rulesFile), amPath: am.ConfigPath(),
-		prometheusURL: prom.URL(), amURL: am.URL(), interval: syncInterval}
-	go syncer.run(ctx)
-
-	step("waiting until every standard is Ready and measured")
-	if err := waitForStanding(ctx, c, syncer, prom.URL(), time.Duration(o.timeout)*time.Second); err != nil {
+	step("waiting until every standard is Ready, loaded and measured")
+	if err := waitForStanding(ctx, c, prom.URL(), time.Duration(o.timeout)*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	waitForAlerts(ctx, prom.URL(), am.URL(), 30*time.Second)
@@ -346,10 +345,10 @@ func namespaceOf(obj client.Object) string {
 	return "default"
 }
 
-// startManager runs the Pledge controllers, compliance measurement and the RulesLoaded check, as
-// `pledge manager --prometheus-url --alertmanager-url` does, in this process. Its log goes to
-// logs/manager.log.
-func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, prometheusURL, alertmanagerURL string, metricsPort int, logs string) {
+// startManager runs the Pledge controllers with the files target, compliance measurement and the
+// RulesLoaded check, as `pledge manager --target=files --rules-dir … --prometheus-url
+// --alertmanager-url` does, in this process. Its log goes to logs/manager.log.
+func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, files controllers.FilesOptions, prometheusURL, alertmanagerURL string, metricsPort int, logs string) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(openLog(t, filepath.Join(logs, "manager.log")))))
 	mgr, err := controllers.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -365,8 +364,9 @@ func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtim
 		t.Fatal(err)
 	}
 	opts := controllers.Options{
-		CRDRetryInterval: 5 * time.Second,
-		Metrics:          metrics,
+		Target:  controllers.TargetFiles,
+		Files:   files,
+		Metrics: metrics,
 		Liveness: &controllers.LivenessChecker{Prometheus: q, Interval: pollInterval, Grace: time.Minute,
 			Alertmanager: compliance.NewAlertmanagerReader(alertmanagerURL, 30*time.Second)},
 		Compliance: &controllers.ComplianceRunner{
@@ -396,14 +396,14 @@ func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtim
 	}()
 }
 
-// waitForStanding waits until every standard is Ready and measured (a Compliant condition that
-// is not about Prometheus being unreachable), the rendered rules of all of them are loaded and
-// every rule group at the global interval has been evaluated.
-func waitForStanding(ctx context.Context, c client.Client, sync *configSync, prometheusURL string, timeout time.Duration) error {
+// waitForStanding waits until every standard is Ready, its rules and receivers loaded
+// (RulesLoaded) and measured (a Compliant condition that is not about Prometheus being
+// unreachable), and every rule group at the global interval has been evaluated since.
+func waitForStanding(ctx context.Context, c client.Client, prometheusURL string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	last := ""
 	for {
-		why := notYet(ctx, c, sync, prometheusURL)
+		why := notYet(ctx, c, prometheusURL)
 		if why == "" {
 			return nil
 		}
@@ -418,7 +418,7 @@ func waitForStanding(ctx context.Context, c client.Client, sync *configSync, pro
 	}
 }
 
-func notYet(ctx context.Context, c client.Client, sync *configSync, prometheusURL string) string {
+func notYet(ctx context.Context, c client.Client, prometheusURL string) string {
 	var list pledgev1.ServiceStandardList
 	if err := c.List(ctx, &list); err != nil {
 		return err.Error()
@@ -426,20 +426,24 @@ func notYet(ctx context.Context, c client.Client, sync *configSync, prometheusUR
 	if len(list.Items) == 0 {
 		return "no ServiceStandards"
 	}
+	var loaded time.Time
 	for _, s := range list.Items {
 		name := s.Namespace + "/" + s.Name
 		ready := meta.FindStatusCondition(s.Status.Conditions, pledgev1.ConditionReady)
 		if ready == nil || ready.Status != metav1.ConditionTrue {
 			return name + " is not Ready yet"
 		}
+		rl := meta.FindStatusCondition(s.Status.Conditions, pledgev1.ConditionRulesLoaded)
+		if rl == nil || rl.Status != metav1.ConditionTrue {
+			return name + "'s rules and receivers are not loaded yet (RulesLoaded)"
+		}
+		if rl.LastTransitionTime.After(loaded) {
+			loaded = rl.LastTransitionTime.Time
+		}
 		c := meta.FindStatusCondition(s.Status.Conditions, pledgev1.ConditionCompliant)
 		if c == nil || c.Reason == pledgev1.ReasonPrometheusUnavailable {
 			return name + " has not been measured yet"
 		}
-	}
-	n, loaded := sync.state()
-	if n != len(list.Items) {
-		return fmt.Sprintf("%d of %d standards loaded into Prometheus and Alertmanager", n, len(list.Items))
 	}
 	groups, err := ruleGroups(ctx, prometheusURL)
 	if err != nil {
