@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,16 +72,19 @@ func (c *ComplianceRunner) Poll(ctx context.Context) error {
 	}
 	var measured []compliance.Standard
 	stds := map[string]*pledgev1.ServiceStandard{}
+	now := c.now().Truncate(time.Second)
 	for i := range list.Items {
 		std := &list.Items[i]
-		s, ok := c.describe(ctx, std)
+		s, ok := c.describe(ctx, std, now)
 		if !ok {
 			continue
 		}
 		measured = append(measured, s)
 		stds[std.Namespace+"/"+std.Name] = std
 	}
-	now := c.now().Truncate(time.Second)
+	if c.Options.History == nil {
+		c.Options.History = &compliance.History{}
+	}
 	// A failed query leaves only the standards that need it unmeasured (res.Err): they keep
 	// their last standing (counted as such) and say why; every other standard is written.
 	results, err := compliance.Evaluate(ctx, c.Querier, now, measured, c.Options)
@@ -109,7 +113,7 @@ func (c *ComplianceRunner) Poll(ctx context.Context) error {
 }
 
 // describe resolves a standard for measurement; invalid standards are not measured.
-func (c *ComplianceRunner) describe(ctx context.Context, std *pledgev1.ServiceStandard) (compliance.Standard, bool) {
+func (c *ComplianceRunner) describe(ctx context.Context, std *pledgev1.ServiceStandard, now time.Time) (compliance.Standard, bool) {
 	var policy *pledgev1.EscalationPolicy
 	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
 		policy = &pledgev1.EscalationPolicy{}
@@ -117,7 +121,7 @@ func (c *ComplianceRunner) describe(ctx context.Context, std *pledgev1.ServiceSt
 			policy = nil
 		}
 	}
-	resolved, errs := render.Resolve(std, policy)
+	resolved, errs := render.ResolveAt(std, policy, now)
 	for _, e := range errs {
 		// A missing or broken policy does not change what is measured.
 		if e.Field != "spec.escalation.policyRef.name" {
@@ -156,6 +160,7 @@ func (c *ComplianceRunner) apply(std *pledgev1.ServiceStandard, res compliance.R
 	std.Status.Objectives = res.Objectives
 	std.Status.Score = res.Score
 	std.Status.ErrorBudgetRemaining = res.MinBudget
+	c.periodEvents(std, res.Periods)
 	std.Status.Periods = res.Periods
 	status, reason, msg := res.Compliant()
 	c.setMeasured(std, metav1.Condition{Type: pledgev1.ConditionCompliant, Status: status, Reason: reason, Message: msg})
@@ -176,6 +181,32 @@ func (c *ComplianceRunner) budgetEvent(std *pledgev1.ServiceStandard, to metav1.
 		c.Recorder.Eventf(std, nil, corev1.EventTypeWarning, pledgev1.ReasonBudgetSpent, "Measure", "%s", msg)
 	case from != nil && from.Status == metav1.ConditionTrue:
 		c.Recorder.Eventf(std, nil, corev1.EventTypeNormal, pledgev1.ReasonBudgetLeft, "Measure", "%s", msg)
+	}
+}
+
+// periodEvents records a PeriodClosed event for each closed period that is new on the status:
+// once per period, when it is first measured after its end.
+func (c *ComplianceRunner) periodEvents(std *pledgev1.ServiceStandard, periods []pledgev1.Period) {
+	if c.Recorder == nil {
+		return
+	}
+	for _, p := range periods {
+		if slices.ContainsFunc(std.Status.Periods, func(k pledgev1.Period) bool { return k.Start.Equal(&p.Start) && k.End.Equal(&p.End) }) {
+			continue
+		}
+		kept := "not met"
+		if p.Met {
+			kept = "met"
+		}
+		loc := time.UTC
+		if cal := std.Spec.Calendar; cal != nil {
+			if l, err := time.LoadLocation(cal.TimeZone); err == nil {
+				loc = l
+			}
+		}
+		c.Recorder.Eventf(std, nil, corev1.EventTypeNormal, pledgev1.ReasonPeriodClosed, "Measure",
+			"Period %s to %s (%s) closed: attainment %s%%, %s, coverage %s%%", p.Start.In(loc).Format(time.DateOnly), p.End.In(loc).Format(time.DateOnly),
+			loc, p.Attainment, kept, p.Coverage)
 	}
 }
 

@@ -65,6 +65,8 @@ const (
 	// ReasonBudgetLeft: every measured objective has error budget left (on the BudgetExhausted
 	// condition, and on the event when it turns False again).
 	ReasonBudgetLeft = "BudgetLeft"
+	// ReasonPeriodClosed: a calendar period closed; the event carries its attainment.
+	ReasonPeriodClosed = "PeriodClosed"
 	// ReasonRenderWarning: the standard renders, with warnings (on an event).
 	ReasonRenderWarning = "RenderWarning"
 	// ReasonReloadFailed: Prometheus or Alertmanager refused to reload the files written for the

@@ -441,6 +441,20 @@ type ObjectiveStatus struct {
 	// windowCoverage is the percentage of the window for which data exists.
 	// +optional
 	WindowCoverage string `json:"windowCoverage,omitempty"`
+	// historyCoverage is the percentage of the window measured from the raw series, before
+	// Pledge's own hourly totals of the objective begin (a standard applied to a service with
+	// existing data); it is part of windowCoverage.
+	// +optional
+	HistoryCoverage string `json:"historyCoverage,omitempty"`
+	// projectedAttainment is the attainment expected at the end of the calendar period if the
+	// rest of it has the period's average traffic at the current error ratio (calendar windows
+	// only).
+	// +optional
+	ProjectedAttainment string `json:"projectedAttainment,omitempty"`
+	// projectedErrorBudgetRemaining is the percentage of error budget expected to be left at
+	// the end of the calendar period on the same assumption (calendar windows only).
+	// +optional
+	ProjectedErrorBudgetRemaining string `json:"projectedErrorBudgetRemaining,omitempty"`
 	// lastEvaluated is when the standing was last measured.
 	// +optional
 	LastEvaluated *metav1.Time `json:"lastEvaluated,omitempty"`
@@ -463,6 +477,10 @@ type Period struct {
 	Attainment string `json:"attainment,omitempty"`
 	// met is true when every objective met its target in the period.
 	Met bool `json:"met"`
+	// coverage is the percentage of the period for which data exists: the lowest among the
+	// objectives with data.
+	// +optional
+	Coverage string `json:"coverage,omitempty"`
 }
 
 // GeneratedObject references an object generated from the standard.

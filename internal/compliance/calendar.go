@@ -6,16 +6,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // PeriodStart is the start of the calendar period (month or quarter) that contains t, in loc.
 func PeriodStart(t time.Time, period pledgev1.CalendarPeriod, loc *time.Location) time.Time {
-	t = t.In(loc)
-	m := t.Month()
-	if period == pledgev1.CalendarQuarter {
-		m = time.Month((int(m)-1)/3*3 + 1)
-	}
-	return time.Date(t.Year(), m, 1, 0, 0, 0, 0, loc)
+	return render.PeriodStart(t, period, loc)
 }
 
 // ClosedPeriods returns the n most recent closed periods before the one containing now,

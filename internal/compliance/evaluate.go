@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
@@ -49,7 +51,7 @@ func FromResolved(s *render.Standard) (Standard, error) {
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
 		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight, Classes: o.Classes,
-			Presence: o.Presence, NoDataFor: s.NoDataFor(o)})
+			Presence: o.Presence, NoDataFor: s.NoDataFor(o), ErrorsExpr: o.ErrorsExpr, EventsExpr: o.EventsExpr})
 	}
 	for _, w := range s.Windows {
 		for _, d := range []time.Duration{w.Long, w.Short} {
@@ -84,6 +86,9 @@ type Options struct {
 	// Cluster, when set, is matched by every query, so that the poll reads only this cluster's
 	// series and alerts (pledge manager --cluster-label).
 	Cluster render.ClusterLabel
+	// History, when set, measures the part of each window before an objective's recorded
+	// hourly totals begin from the raw series, and keeps what it measured between polls.
+	History *History
 }
 
 // key identifies one objective's series.
@@ -109,6 +114,12 @@ func Evaluate(ctx context.Context, q Querier, now time.Time, standards []Standar
 		p.add(s)
 	}
 	errs := p.run(ctx, q)
+	if o.History != nil && p.alertsErr == nil {
+		p.history = o.History
+		if err := o.History.fill(ctx, q, p, standards); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	out := make(map[string]Result, len(standards))
 	for _, s := range standards {
 		out[s.Namespace+"/"+s.Name] = p.result(s, o)
@@ -131,12 +142,16 @@ func (p *plan) result(s Standard, o Options) Result {
 				if r, ok := p.ratios[w].values[k]; ok {
 					ratios[w] = r
 				}
-			} else if t, ok := p.totals(hoursSpan(p.now, w), k); ok {
+			} else if t := p.measured(hoursSpan(p.now, w), k); t.Events > 0 {
 				ratios[w] = t.Errors / t.Events
 			}
 		}
-		t, _ := p.totals(window, k)
+		t := p.measured(window, k)
 		st, err := Standing(obj, t, ratios, p.firing[k], o.AtRiskBudget, p.now)
+		if s.Window == 0 && err == nil && t.Events > 0 {
+			st.ProjectedAttainment, st.ProjectedErrorBudgetRemaining = project(obj, t, ratios,
+				render.NextPeriodStart(p.now, s.Period, s.Location).Sub(p.now))
+		}
 		if err != nil {
 			res.Invalid = append(res.Invalid, err.Error())
 		}
@@ -176,7 +191,37 @@ func (p *plan) closedPeriod(s Standard, c [2]time.Time) (pledgev1.Period, bool) 
 		measured = measured || one.State != pledgev1.StateNoData || err != nil
 	}
 	period.Attainment = Score(s.Objectives, st)
+	period.Coverage = lowestCoverage(st)
 	return period, measured
+}
+
+// lowestCoverage is the lowest windowCoverage among the objectives with data, or "".
+func lowestCoverage(st []pledgev1.ObjectiveStatus) string {
+	out, lowest := "", math.Inf(1)
+	for _, s := range st {
+		if c, err := strconv.ParseFloat(s.WindowCoverage, 64); err == nil && s.Attainment != "" && c < lowest {
+			out, lowest = s.WindowCoverage, c
+		}
+	}
+	return out
+}
+
+// project is the attainment and budget left at the end of the calendar period, left from now,
+// if the rest of the period has the period's average events per measured hour at the current
+// error ratio: that of the longest alert window up to 6h measured, else the period's own.
+func project(o Objective, t Totals, ratios map[time.Duration]float64, left time.Duration) (string, string) {
+	ratio := t.Errors / t.Events
+	for _, w := range sortedWindows(ratios) {
+		if r := ratios[w]; w <= shortWindow && finite(r) && r >= 0 {
+			ratio = r
+		}
+	}
+	rest := 0.0
+	if t.Hours > 0 {
+		rest = t.Events / t.Hours * left.Hours()
+	}
+	final := (t.Errors + rest*ratio) / (t.Events + rest)
+	return formatFixed(100*(1-final), attainmentDecimals(o.Target)), formatFixed(100*(1-final/o.Budget), 1)
 }
 
 func knownPeriod(s Standard, c [2]time.Time) *pledgev1.Period {

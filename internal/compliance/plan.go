@@ -109,6 +109,8 @@ type plan struct {
 	alertsErr error
 	// keep is how many closed calendar periods a standard keeps.
 	keep int
+	// history holds the raw history before the recorded totals begin; nil for none.
+	history *History
 }
 
 func newPlan(now time.Time, keep int, cluster render.ClusterLabel) *plan {
@@ -117,13 +119,21 @@ func newPlan(now time.Time, keep int, cluster render.ClusterLabel) *plan {
 }
 
 // windowSpan is the span a standard is measured over: its rolling window in whole hours, or
-// its calendar period to date.
+// its calendar period to date from the period's first whole hour. An hourly total covers the
+// hour before it, at an offset within the hour that Prometheus chooses per rule group, so the
+// total recorded in a period's first hour holds minutes of the previous period: the period is
+// measured from the totals recorded after its first hour (see periodRange).
 func (p *plan) windowSpan(s Standard) span {
 	if s.Window == 0 {
-		return sinceSpan(p.now, PeriodStart(p.now, s.Period, s.Location))
+		return sinceSpan(p.now, PeriodStart(p.now, s.Period, s.Location).Add(time.Hour))
 	}
 	return hoursSpan(p.now, s.Window)
 }
+
+// periodRange is the range of a closed period's hourly totals, ending at its end: those
+// recorded after its first hour, which hold no event of the previous period. Of the period's
+// hours, one (split between its start and its end) is therefore not measured.
+func periodRange(c [2]time.Time) time.Duration { return c[1].Sub(c[0]) - time.Hour }
 
 // closedPeriods are the closed calendar periods a standard keeps (none for rolling windows).
 func (p *plan) closedPeriods(s Standard) [][2]time.Time {
@@ -195,6 +205,17 @@ func (p *plan) failed(s Standard) error {
 		}
 	}
 	return nil
+}
+
+// measured returns an objective's sums over a span: its recorded hourly totals and, with
+// History, the raw history before them.
+func (p *plan) measured(sp span, k key) Totals {
+	t, _ := p.totals(sp, k)
+	if raw := p.history.raw(k, p.now.Add(-sp.length())); raw.Hours > 0 {
+		t = t.plus(raw)
+	}
+	t.Expected = math.Floor(sp.length().Hours())
+	return t
 }
 
 // totals returns an objective's sums over a span, and whether it has any series there.
@@ -311,7 +332,7 @@ func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 // runPeriod sums the hourly totals over a closed period at its end: four instant queries.
 func (p *plan) runPeriod(ctx context.Context, q Querier, c [2]time.Time, ps *periodSums) error {
 	ps.totals = map[key]Totals{}
-	rng := strconv.FormatInt(int64(c[1].Sub(c[0])/time.Second), 10) + "s"
+	rng := strconv.FormatInt(int64(periodRange(c)/time.Second), 10) + "s"
 	at := " @ " + strconv.FormatInt(c[1].Unix(), 10)
 	for i := range hourlyQueries {
 		v, err := q.Query(ctx, hourlyQuery(i, ps.serves.selector(p.cluster), rng, at), p.now)
@@ -322,6 +343,7 @@ func (p *plan) runPeriod(ctx context.Context, q Querier, c [2]time.Time, ps *per
 			k := keyOf(s.Metric)
 			t := ps.totals[k]
 			t.add(i, s.Metric, float64(s.Value))
+			t.Expected = math.Floor(periodRange(c).Hours())
 			ps.totals[k] = t
 		}
 	}

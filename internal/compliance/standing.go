@@ -20,6 +20,19 @@ type Totals struct {
 	Hours, Expected float64
 	// LowestErrors and LowestEvents are the lowest hourly totals when they are negative.
 	LowestErrors, LowestEvents float64
+	// RawHours are the hours of Hours measured from the raw series (see History).
+	RawHours float64
+}
+
+// plus adds the totals of another, disjoint, stretch.
+func (t Totals) plus(o Totals) Totals {
+	t.Errors += o.Errors
+	t.Events += o.Events
+	t.Hours += o.Hours
+	t.RawHours += o.RawHours
+	t.LowestErrors = min(t.LowestErrors, o.LowestErrors)
+	t.LowestEvents = min(t.LowestEvents, o.LowestEvents)
+	return t
 }
 
 // Objective is one objective to measure.
@@ -35,6 +48,9 @@ type Objective struct {
 	// long it must be absent first.
 	Presence  string
 	NoDataFor time.Duration
+	// ErrorsExpr and EventsExpr are the raw rate expressions of the recording rules, read for
+	// the history before the recorded totals begin (see History).
+	ErrorsExpr, EventsExpr string
 }
 
 // Standing computes an objective's status from its totals over the window, its error ratios
@@ -47,6 +63,9 @@ func Standing(o Objective, t Totals, ratios map[time.Duration]float64, firing bo
 	st := pledgev1.ObjectiveStatus{Name: o.Name, Target: o.Target, LastEvaluated: &metav1.Time{Time: now}}
 	if t.Expected > 0 && finite(t.Hours) {
 		st.WindowCoverage = formatFixed(math.Min(100, 100*t.Hours/t.Expected), 1)
+		if t.RawHours > 0 {
+			st.HistoryCoverage = formatFixed(math.Min(100, 100*t.RawHours/t.Expected), 1)
+		}
 	}
 	for _, w := range sortedWindows(ratios) {
 		r := ratios[w]

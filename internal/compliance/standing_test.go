@@ -27,14 +27,14 @@ func TestStanding(t *testing.T) {
 		attainment, budget, cov string
 	}{
 		// 1,000 errors in 10M events: ratio 0.01%, a tenth of the 0.1% budget spent.
-		"met":                   {Totals{1_000, 10_000_000, 720, 720, 0, 0}, false, pledgev1.StateMet, "99.990", "90.0", "100.0"},
-		"at risk: little left":  {Totals{8_000, 10_000_000, 720, 720, 0, 0}, false, pledgev1.StateAtRisk, "99.920", "20.0", "100.0"},
-		"at risk: burn alert":   {Totals{1_000, 10_000_000, 720, 720, 0, 0}, true, pledgev1.StateAtRisk, "99.990", "90.0", "100.0"},
-		"exactly the budget":    {Totals{10_000, 10_000_000, 720, 720, 0, 0}, false, pledgev1.StateAtRisk, "99.900", "0.0", "100.0"},
-		"breached":              {Totals{15_000, 10_000_000, 720, 720, 0, 0}, false, pledgev1.StateBreached, "99.850", "-50.0", "100.0"},
-		"no events":             {Totals{0, 0, 720, 720, 0, 0}, false, pledgev1.StateNoData, "", "", "100.0"},
+		"met":                   {Totals{1_000, 10_000_000, 720, 720, 0, 0, 0}, false, pledgev1.StateMet, "99.990", "90.0", "100.0"},
+		"at risk: little left":  {Totals{8_000, 10_000_000, 720, 720, 0, 0, 0}, false, pledgev1.StateAtRisk, "99.920", "20.0", "100.0"},
+		"at risk: burn alert":   {Totals{1_000, 10_000_000, 720, 720, 0, 0, 0}, true, pledgev1.StateAtRisk, "99.990", "90.0", "100.0"},
+		"exactly the budget":    {Totals{10_000, 10_000_000, 720, 720, 0, 0, 0}, false, pledgev1.StateAtRisk, "99.900", "0.0", "100.0"},
+		"breached":              {Totals{15_000, 10_000_000, 720, 720, 0, 0, 0}, false, pledgev1.StateBreached, "99.850", "-50.0", "100.0"},
+		"no events":             {Totals{0, 0, 720, 720, 0, 0, 0}, false, pledgev1.StateNoData, "", "", "100.0"},
 		"no series at all":      {Totals{}, false, pledgev1.StateNoData, "", "", ""},
-		"a third of the window": {Totals{1_000, 10_000_000, 240, 720, 0, 0}, false, pledgev1.StateMet, "99.990", "90.0", "33.3"},
+		"a third of the window": {Totals{1_000, 10_000_000, 240, 720, 0, 0, 0}, false, pledgev1.StateMet, "99.990", "90.0", "33.3"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -71,16 +71,16 @@ func TestStandingInvalidData(t *testing.T) {
 		totals  Totals
 		message string
 	}{
-		"bad exceed all":         {Totals{1200, 1000, 720, 720, 0, 0}, "availability: bad events (1200) exceed all events (1000) over the window"},
-		"bad without any events": {Totals{5, 0, 720, 720, 0, 0}, "availability: bad events (5) exceed all events (0) over the window"},
-		"negative bad":           {Totals{-5, 1000, 720, 720, 0, 0}, "availability: bad events are negative (-5) over the window"},
-		"negative all":           {Totals{0, -1000, 720, 720, 0, 0}, "availability: all events are negative (-1000) over the window"},
-		"a negative bad hour":    {Totals{319, 1000, 720, 720, -400, 0}, "availability: an hourly total of bad events is negative (-400) over the window"},
-		"a negative hour":        {Totals{0, 1000, 720, 720, 0, -3}, "availability: an hourly total of all events is negative (-3) over the window"},
-		"NaN bad":                {Totals{nan(), 1000, 720, 720, 0, 0}, "availability: bad events are NaN over the window"},
-		"NaN all":                {Totals{0, nan(), 720, 720, 0, 0}, "availability: all events are NaN over the window"},
-		"Inf all":                {Totals{10, math.Inf(1), 720, 720, 0, 0}, "availability: all events are +Inf over the window"},
-		"-Inf bad":               {Totals{math.Inf(-1), 1000, 720, 720, 0, 0}, "availability: bad events are -Inf over the window"},
+		"bad exceed all":         {Totals{1200, 1000, 720, 720, 0, 0, 0}, "availability: bad events (1200) exceed all events (1000) over the window"},
+		"bad without any events": {Totals{5, 0, 720, 720, 0, 0, 0}, "availability: bad events (5) exceed all events (0) over the window"},
+		"negative bad":           {Totals{-5, 1000, 720, 720, 0, 0, 0}, "availability: bad events are negative (-5) over the window"},
+		"negative all":           {Totals{0, -1000, 720, 720, 0, 0, 0}, "availability: all events are negative (-1000) over the window"},
+		"a negative bad hour":    {Totals{319, 1000, 720, 720, -400, 0, 0}, "availability: an hourly total of bad events is negative (-400) over the window"},
+		"a negative hour":        {Totals{0, 1000, 720, 720, 0, -3, 0}, "availability: an hourly total of all events is negative (-3) over the window"},
+		"NaN bad":                {Totals{nan(), 1000, 720, 720, 0, 0, 0}, "availability: bad events are NaN over the window"},
+		"NaN all":                {Totals{0, nan(), 720, 720, 0, 0, 0}, "availability: all events are NaN over the window"},
+		"Inf all":                {Totals{10, math.Inf(1), 720, 720, 0, 0, 0}, "availability: all events are +Inf over the window"},
+		"-Inf bad":               {Totals{math.Inf(-1), 1000, 720, 720, 0, 0, 0}, "availability: bad events are -Inf over the window"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestStandingInvalidData(t *testing.T) {
 		})
 	}
 	// All events bad, summed apart: equal up to the last bits is not invalid.
-	if st, err := Standing(o, Totals{1000.0000000001, 1000, 720, 720, 0, 0}, nil, false, 25, now); err != nil || st.State != pledgev1.StateBreached {
+	if st, err := Standing(o, Totals{1000.0000000001, 1000, 720, 720, 0, 0, 0}, nil, false, 25, now); err != nil || st.State != pledgev1.StateBreached {
 		t.Errorf("all bad: %v %s", err, st.State)
 	}
 }

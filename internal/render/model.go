@@ -203,23 +203,44 @@ func promDuration(d time.Duration) string { return model.Duration(d).String() }
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // WindowLength is the length used for burn-rate factors: the rolling window, or the nominal
-// length of a calendar period (30d for a month, 90d for a quarter).
+// length of a calendar period (30d for a month, 90d for a quarter). WindowLengthAt gives a
+// calendar period's real length.
 func WindowLength(spec *pledgev1.ServiceStandardSpec) (time.Duration, error) {
+	return WindowLengthAt(spec, time.Time{})
+}
+
+// WindowLengthAt is WindowLength with the real length of the calendar period that contains
+// now (28 to 31 days for a month, 90 to 92 for a quarter, in the standard's time zone); the
+// nominal length when now is zero.
+func WindowLengthAt(spec *pledgev1.ServiceStandardSpec, now time.Time) (time.Duration, error) {
 	if spec.Calendar != nil {
+		var nominal time.Duration
 		switch spec.Calendar.Period {
 		case pledgev1.CalendarMonth:
-			return 30 * 24 * time.Hour, nil
+			nominal = 30 * 24 * time.Hour
 		case pledgev1.CalendarQuarter:
-			return 90 * 24 * time.Hour, nil
+			nominal = 90 * 24 * time.Hour
 		default:
 			return 0, fmt.Errorf("unsupported period %q: use month or quarter", spec.Calendar.Period)
 		}
+		if now.IsZero() {
+			return nominal, nil
+		}
+		loc, err := time.LoadLocation(spec.Calendar.TimeZone)
+		if err != nil {
+			return 0, err
+		}
+		return periodLength(now, spec.Calendar.Period, loc), nil
 	}
 	if spec.Window == "" {
 		return DefaultWindow, nil
 	}
 	return parsePromDuration(string(spec.Window))
 }
+
+// clampWindow is the window whose factor a pair falls back to when, over a longer window, it
+// could never fire (see resolvePair).
+const clampWindow = 30 * 24 * time.Hour
 
 // mergeWindows applies the user's overrides (by name) on the defaults; new names add pairs.
 func mergeWindows(user []pledgev1.BurnRateWindow) []pledgev1.BurnRateWindow {

@@ -31,7 +31,16 @@ var (
 // time zones, window arithmetic, references) and resolves it into the model that is rendered.
 // policy is the EscalationPolicy named by spec.escalation.policyRef, or nil when it was not
 // found (or not referenced). Every error carries the field path.
+//
+// Resolve computes a calendar window's burn-rate factors from the nominal period length (30d,
+// 90d); ResolveAt from the real length of the period that contains now.
 func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (*Standard, field.ErrorList) {
+	return ResolveAt(std, policy, time.Time{})
+}
+
+// ResolveAt is Resolve for the calendar period that contains now (the nominal length when now
+// is zero). The result holds until NextPeriodStartOf(&std.Spec, now).
+func ResolveAt(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy, now time.Time) (*Standard, field.ErrorList) {
 	var errs field.ErrorList
 	spec := &std.Spec
 	specPath := field.NewPath("spec")
@@ -59,7 +68,7 @@ func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (
 			"must not contain \"{{\": it is copied into alert labels and annotations, which Prometheus expands as templates"))
 	}
 
-	errs = append(errs, resolveWindow(spec, specPath, out)...)
+	errs = append(errs, resolveWindow(spec, specPath, now, out)...)
 	errs = append(errs, resolveObjectives(spec, specPath.Child("objectives"), out)...)
 	if out.Window > 0 {
 		errs = append(errs, resolveAlerting(spec.Alerting, specPath.Child("alerting"), out)...)
@@ -76,7 +85,7 @@ func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (
 	return out, errs
 }
 
-func resolveWindow(spec *pledgev1.ServiceStandardSpec, p *field.Path, out *Standard) field.ErrorList {
+func resolveWindow(spec *pledgev1.ServiceStandardSpec, p *field.Path, now time.Time, out *Standard) field.ErrorList {
 	var errs field.ErrorList
 	if spec.Window != "" && spec.Calendar != nil {
 		return append(errs, field.Invalid(p.Child("calendar"), "calendar", "set either window or calendar, not both"))
@@ -101,7 +110,7 @@ func resolveWindow(spec *pledgev1.ServiceStandardSpec, p *field.Path, out *Stand
 	if len(errs) > 0 {
 		return errs
 	}
-	w, err := WindowLength(spec)
+	w, err := WindowLengthAt(spec, now)
 	if err != nil {
 		return append(errs, field.Invalid(p.Child("window"), spec.Window, err.Error()))
 	}
@@ -459,7 +468,7 @@ func resolveAlerting(a *pledgev1.Alerting, p *field.Path, out *Standard) field.E
 				continue
 			}
 		}
-		rw, werrs := resolvePair(w, wp, out.Window)
+		rw, werrs := resolvePair(w, wp, out.Window, maxBudget(out.Objectives))
 		errs = append(errs, werrs...)
 		if len(werrs) > 0 {
 			continue
@@ -497,7 +506,12 @@ func maxBudget(objs []Objective) float64 {
 	return m
 }
 
-func resolvePair(w pledgev1.BurnRateWindow, p *field.Path, window time.Duration) (Window, field.ErrorList) {
+// resolvePair resolves one window pair for a compliance window. Its factor is the budget share
+// × window ÷ long; when that could never fire for the loosest objective (factor × budget ≥ 1:
+// the fast page pair of a quarterly 95% objective needs 2% × 92d ÷ 1h = 44×, an error ratio of
+// 220%) and the window is longer than 30d, the pair uses its factor over 30d instead (14.4×),
+// so that long windows still page on a burn that would spend a month's budget.
+func resolvePair(w pledgev1.BurnRateWindow, p *field.Path, window time.Duration, budget float64) (Window, field.ErrorList) {
 	var errs field.ErrorList
 	if w.Severity != pledgev1.SeverityPage && w.Severity != pledgev1.SeverityTicket {
 		errs = append(errs, field.NotSupported(p.Child("severity"), w.Severity, []string{"page", "ticket"}))
@@ -529,10 +543,11 @@ func resolvePair(w pledgev1.BurnRateWindow, p *field.Path, window time.Duration)
 	if len(errs) > 0 {
 		return Window{}, errs
 	}
-	return Window{
-		Name: w.Name, Severity: w.Severity, Long: long, Short: short,
-		Factor: burnFactor(share, window, long),
-	}, nil
+	factor := burnFactor(share, window, long)
+	if factor*budget >= 1 && window > clampWindow {
+		factor = min(factor, burnFactor(share, clampWindow, long))
+	}
+	return Window{Name: w.Name, Severity: w.Severity, Long: long, Short: short, Factor: factor}, nil
 }
 
 func resolveEscalation(e *pledgev1.Escalation, policy *pledgev1.EscalationPolicy, p *field.Path, out *Standard) field.ErrorList {

@@ -88,9 +88,20 @@ const HourlyInterval = time.Hour
 
 // hourlyTotal sums a recorded 5m rate over the last hour into a count of events: the rates at
 // the twelve 5m-aligned instants of the hour tile it exactly.
-func hourlyTotal(series, sel string) string {
-	return fmt.Sprintf("sum_over_time(%s%s[1h:5m]) * 300", series, sel)
+func hourlyTotal(series, sel string) string { return overTime(series+sel, "1h") }
+
+// overTime sums the per-second rate expr yields at the 5m-aligned instants of the last rng
+// into a count of events.
+func overTime(expr, rng string) string {
+	return fmt.Sprintf("sum_over_time(%s[%s:5m]) * 300", expr, rng)
 }
+
+// RawHourlyTotal is the count of events in the hour before each instant computed from the raw
+// series: the hourly total's own expression with the objective's rate expression (ErrorsExpr or
+// EventsExpr) in place of the recorded 5m rate. Evaluated at the instants of a recorded hourly
+// total, or whole hours before them, it tiles with the recorded totals; compliance measures the
+// part of a window before an objective's recorded totals begin with it.
+func RawHourlyTotal(rateExpr string) string { return overTime("("+rateExpr+")", "1h") }
 
 // RuleGroups renders two rule groups per standard. The first, at the global interval, holds
 // per objective two recording rules, one burn-rate alert per enabled window pair, the no-data
