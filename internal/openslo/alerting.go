@@ -76,6 +76,9 @@ func (im *importer) alerting(name string, spec *SLOSpec, std *pledgev1.ServiceSt
 		if u.spec.Description != "" {
 			im.fs.note(u.object, u.at("spec.description"), "not imported: Pledge writes its own alert descriptions")
 		}
+		if use.Metadata != nil && use.Metadata.DisplayName != "" {
+			im.fs.note(u.object, u.at("metadata.displayName"), "not imported: Pledge objects have no display name")
+		}
 		if b := u.spec.AlertWhenBreaching; b != nil && !*b {
 			im.fs.add(u.object, u.at("spec.alertWhenBreaching"), "false is not supported: Pledge alerts while the budget burns; the policy's condition and targets are not imported")
 			continue
@@ -179,6 +182,9 @@ func (im *importer) condition(u policyUse, window time.Duration, windowText stri
 			return pair{}, false
 		}
 		name, spec = c.Metadata.Name, c.Spec
+		if c.Metadata.DisplayName != "" {
+			im.fs.note(object, p+".metadata.displayName", "not imported: Pledge objects have no display name")
+		}
 	}
 	at := func(f string) string {
 		if p == "" {
@@ -332,6 +338,9 @@ func (im *importer) receivers(u policyUse, used bool) []pledgev1.Receiver {
 			if t.Spec == nil || t.Metadata == nil || (t.Kind != "" && t.Kind != KindAlertNotificationTarget) {
 				im.fs.add(object, p, "needs targetRef or an inline AlertNotificationTarget (kind, metadata, spec)")
 				continue
+			}
+			if t.Metadata.DisplayName != "" {
+				im.fs.note(object, p+".metadata.displayName", "not imported: Pledge objects have no display name")
 			}
 			name, spec, p = t.Metadata.Name, t.Spec, p+".spec"
 		}

@@ -68,6 +68,9 @@ func Import(docs []Document, namespace string) *Imported {
 			continue
 		}
 		seen[object] = true
+		if d.Metadata.DisplayName != "" && d.Kind != KindSLO && d.Kind != KindSLI {
+			im.fs.note(object, "metadata.displayName", "not imported: Pledge objects have no display name")
+		}
 		switch d.Kind {
 		case KindSLO:
 			slos = append(slos, d)
@@ -76,9 +79,7 @@ func Import(docs []Document, namespace string) *Imported {
 			if decodeSpecOptional(d, &s, &im.fs) {
 				im.services[d.Metadata.Name] = s
 			}
-			if d.Metadata.DisplayName != "" {
-				im.fs.note(object, "metadata.displayName", "not imported: standards have no display name")
-			}
+
 		case KindSLI:
 			var s SLISpec
 			if decodeSpec(d, &s, &im.fs) {

@@ -41,6 +41,9 @@ type mapped struct {
 // objObject/objPath locate the objective for findings about op and value.
 func (im *importer) mapIndicator(in indicator, o Objective, objPath string) (mapped, bool) {
 	spec := in.sli.Spec
+	if in.sli.Metadata.DisplayName != "" {
+		im.fs.note(in.object, in.at("metadata.displayName"), "not imported: objectives have no display name")
+	}
 	switch {
 	case spec.RatioMetric != nil && spec.ThresholdMetric != nil:
 		im.fs.add(in.object, in.at("spec"), "set either ratioMetric or thresholdMetric, not both")
