@@ -22,47 +22,19 @@ import (
 // directory and two namespaces' secrets of the same name never share a file.
 const SecretsDir = "/etc/alertmanager/secrets"
 
-type plainRuleFile struct {
-	Groups []plainGroup `yaml:"groups"`
-}
-
-type plainGroup struct {
-	Name     string      `yaml:"name"`
-	Interval string      `yaml:"interval,omitempty"`
-	Rules    []plainRule `yaml:"rules"`
-}
-
-type plainRule struct {
-	Record        string            `yaml:"record,omitempty"`
-	Alert         string            `yaml:"alert,omitempty"`
-	Expr          string            `yaml:"expr"`
-	For           string            `yaml:"for,omitempty"`
-	KeepFiringFor string            `yaml:"keep_firing_for,omitempty"`
-	Labels        map[string]string `yaml:"labels,omitempty"`
-	Annotations   map[string]string `yaml:"annotations,omitempty"`
-}
-
-// RulesFile renders the standards as one plain Prometheus rule file (groups:).
+// RulesFile renders the standards as one plain Prometheus rule file (groups:), in Prometheus's
+// own rule-file types.
 func RulesFile(standards []*Standard) ([]byte, error) {
 	if err := distinct(standards); err != nil {
 		return nil, err
 	}
-	f := plainRuleFile{Groups: []plainGroup{}}
+	f := rulefmt.RuleGroups{Groups: []rulefmt.RuleGroup{}}
 	for _, s := range standards {
 		for _, g := range s.RuleGroups() {
-			pg := plainGroup{Name: g.Name}
-			if g.Interval > 0 {
-				pg.Interval = promDuration(g.Interval)
-			}
+			pg := rulefmt.RuleGroup{Name: g.Name, Interval: model.Duration(g.Interval), Rules: make([]rulefmt.Rule, 0, len(g.Rules))}
 			for _, r := range g.Rules {
-				pr := plainRule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
-				if r.For > 0 {
-					pr.For = promDuration(r.For)
-				}
-				if r.KeepFiringFor > 0 {
-					pr.KeepFiringFor = promDuration(r.KeepFiringFor)
-				}
-				pg.Rules = append(pg.Rules, pr)
+				pg.Rules = append(pg.Rules, rulefmt.Rule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations,
+					For: model.Duration(r.For), KeepFiringFor: model.Duration(r.KeepFiringFor)})
 			}
 			f.Groups = append(f.Groups, pg)
 		}
