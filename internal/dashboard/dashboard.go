@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -239,8 +240,9 @@ func Overview(standards []*render.Standard, atRisk float64) (dashboard.Dashboard
 		return dashboard.Dashboard{}, fmt.Errorf("state mappings: %w", err)
 	}
 	var score, budgetLeft []string
-	for _, group := range byCluster(standards) {
-		sel := overviewSelector(group)
+	groups := byCluster(standards)
+	for _, group := range groups {
+		sel := overviewSelector(group, groups)
 		score = append(score, "("+scoreQuery(group, sel, RangeVariable)+")")
 		budgetLeft = append(budgetLeft, "("+minBudgetLeftQuery(group, sel, RangeVariable)+")")
 	}
@@ -300,13 +302,23 @@ func byCluster(standards []*render.Standard) [][]*render.Standard {
 	return out
 }
 
-// overviewSelector selects the recorded series of a group of standards of one cluster; the
-// constants joined on by namespace, standard and objective keep only the group's objectives.
-func overviewSelector(group []*render.Standard) string {
+// overviewSelector selects the recorded series of a group of standards of one cluster (those
+// without a cluster label when other groups have one); the constants joined on by namespace,
+// standard and objective keep only the group's objectives.
+func overviewSelector(group []*render.Standard, groups [][]*render.Standard) string {
 	if c := group[0].Cluster.Matcher(); c != "" {
 		return "{" + c + "}"
 	}
-	return ""
+	var m []string
+	for _, g := range groups {
+		if n := g[0].Cluster.Name; n != "" && !slices.Contains(m, n+`=""`) {
+			m = append(m, n+`=""`)
+		}
+	}
+	if len(m) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(m, ",") + "}"
 }
 
 // JSON is the dashboard as Grafana reads it, indented.

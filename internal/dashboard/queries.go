@@ -87,8 +87,15 @@ func objectiveConstants(standards []*render.Standard, value func(*render.Standar
 // joinLabels are the labels that key one objective.
 var joinLabels = render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelObjective
 
-// standardLabels are the labels that key one standard in the overview.
-var standardLabels = render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelService
+// standardLabels are the labels that key one standard: namespace, name, service, and the
+// cluster label when the standards have one (they share it: see byCluster).
+func standardLabels(standards []*render.Standard) string {
+	l := render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelService
+	if c := standards[0].Cluster.Name; c != "" {
+		l += ", " + c
+	}
+	return l
+}
 
 // weight is an objective's weight in the score, scaled to a whole number as compliance.Score
 // does: a graded objective's classes share its weight, scaled by the least common multiple of
@@ -119,15 +126,16 @@ func budget(s *render.Standard, i int) float64 { return s.Objectives[i].Budget }
 func scoreQuery(standards []*render.Standard, sel, rng string) string {
 	weights := objectiveConstants(standards, weight)
 	attain := attainmentQuery(sel, rng)
+	by := standardLabels(standards)
 	return fmt.Sprintf("sum by (%s) (\n  (%s)\n  * on (%s) group_left ()\n  (\n  %s\n  )\n)\n/\nsum by (%s) (\n  (%s)\n  * 0 + on (%s) group_left ()\n  (\n  %s\n  )\n)",
-		standardLabels, attain, joinLabels, weights, standardLabels, attain, joinLabels, weights)
+		by, attain, joinLabels, weights, by, attain, joinLabels, weights)
 }
 
 // minBudgetLeftQuery is the lowest percentage of error budget left over rng among the
 // objectives of each standard sel selects.
 func minBudgetLeftQuery(standards []*render.Standard, sel, rng string) string {
 	return fmt.Sprintf("min by (%s) (\n  100 * (1 - (%s)\n  / on (%s) group_left ()\n  (\n  %s\n  ))\n)",
-		standardLabels, errorRatio(sel, rng), joinLabels, objectiveConstants(standards, budget))
+		standardLabels(standards), errorRatio(sel, rng), joinLabels, objectiveConstants(standards, budget))
 }
 
 // budgetLeftByObjectiveQuery is the percentage of budget left over rng of every objective of
