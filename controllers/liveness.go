@@ -46,7 +46,9 @@ type LivenessChecker struct {
 	Cluster  render.ClusterLabel
 	Interval time.Duration
 	// Grace is how long something generated may be missing before RulesLoaded is False.
-	Grace    time.Duration
+	Grace time.Duration
+	// Hints name the likely cause of what is missing, for the delivery target (set by Setup).
+	Hints    compliance.Hints
 	Recorder recorder.EventRecorder
 	Metrics  *Metrics
 	// Now returns the current time (time.Now when nil).
@@ -112,7 +114,7 @@ func (l *LivenessChecker) Poll(ctx context.Context) error {
 // read reads what Prometheus and Alertmanager run. When they cannot be read, it returns the
 // Unknown condition every standard gets instead.
 func (l *LivenessChecker) read(ctx context.Context) (compliance.Running, metav1.Condition, error) {
-	var r compliance.Running
+	r := compliance.Running{Hints: l.Hints}
 	if l.Prometheus == nil {
 		return r, metav1.Condition{Status: metav1.ConditionUnknown, Reason: pledgev1.ReasonNotChecked,
 			Message: "Not checked: the manager runs without --prometheus-url"}, nil

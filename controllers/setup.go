@@ -105,7 +105,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		}
 	}
 	if l := o.Liveness; l != nil {
-		l.Client, l.Reader, l.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics
+		l.Client, l.Reader, l.Metrics, l.Hints = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics, target.hints()
 		if l.Recorder == nil {
 			l.Recorder = mgr.GetEventRecorder("pledge-liveness")
 		}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -39,6 +40,9 @@ type Target interface {
 	// back) to the controller's builder; start, when not nil, is called with the built
 	// controller (for watches added later, or a start-up sweep).
 	watch(mgr ctrl.Manager, b *builder.Builder) (*builder.Builder, func(controller.Controller) error)
+	// hints name the likely cause when Prometheus or Alertmanager does not run what was
+	// delivered (the RulesLoaded message).
+	hints() compliance.Hints
 }
 
 // reasonedError is a delivery failure with the Ready reason it reports. When retry is false

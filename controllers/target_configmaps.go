@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -197,4 +199,12 @@ func (t *configMapsTarget) writeSecret(ctx context.Context, without *types.Names
 // watch puts hand-edited or deleted ConfigMaps back.
 func (t *configMapsTarget) watch(_ ctrl.Manager, b *builder.Builder) (*builder.Builder, func(controller.Controller) error) {
 	return b.Owns(&corev1.ConfigMap{}), nil
+}
+
+func (t *configMapsTarget) hints() compliance.Hints {
+	return compliance.Hints{
+		Groups: fmt.Sprintf("check that a sidecar copies the ConfigMaps labelled %s into a directory in Prometheus's rule_files and reloads it",
+			labels.SelectorFromSet(t.o.SidecarLabels)),
+		Receivers: fmt.Sprintf("check that Alertmanager mounts Secret %s (key %s) and reloads it", t.o.AlertmanagerSecret, render.AlertmanagerKey),
+	}
 }

@@ -23,6 +23,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -430,4 +431,12 @@ func writeAtomic(path string, content []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+func (t *filesTarget) hints() compliance.Hints {
+	return compliance.Hints{
+		Groups: fmt.Sprintf("check that Prometheus's rule_files includes %s and that it was reloaded (the standard's Ready condition reports a refused reload)",
+			filepath.Join(t.o.RulesDir, "*.yaml")),
+		Receivers: fmt.Sprintf("check that Alertmanager reads %s and was reloaded", t.o.AlertmanagerConfigFile),
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -129,3 +130,5 @@ func (t *operatorTarget) watch(mgr ctrl.Manager, b *builder.Builder) (*builder.B
 		return mgr.Add(&ownedWatchStarter{mgr: mgr, ctrl: c, owner: &pledgev1.ServiceStandard{}, interval: t.retryInterval()})
 	}
 }
+
+func (t *operatorTarget) hints() compliance.Hints { return compliance.OperatorHints }

@@ -37,7 +37,17 @@ type Running struct {
 	// Receivers are the receiver names of Alertmanager's running configuration; nil when
 	// Alertmanager is not checked.
 	Receivers map[string]bool
+	// Hints name the likely cause of what is missing for the delivery target in use;
+	// OperatorHints when empty.
+	Hints Hints
 }
+
+// Hints name the likely cause of a missing rule group and a missing receiver; part of the
+// RulesLoaded message.
+type Hints struct{ Groups, Receivers string }
+
+// OperatorHints are the hints of the prometheus-operator target.
+var OperatorHints = Hints{Groups: groupHint, Receivers: receiverHint}
 
 // Hints name the likely cause of what is missing; part of the condition message.
 const (
@@ -86,13 +96,17 @@ func (r Running) RulesLoaded(l Live, missingFor, grace time.Duration) (metav1.Co
 		}
 		return metav1.ConditionTrue, pledgev1.ReasonLoaded, msg
 	}
+	hints := r.Hints
+	if hints == (Hints{}) {
+		hints = OperatorHints
+	}
 	var parts []string
 	if len(groups) > 0 {
-		parts = append(parts, fmt.Sprintf("no Prometheus loaded group %s; %s", strings.Join(groups, ", "), groupHint))
+		parts = append(parts, fmt.Sprintf("no Prometheus loaded group %s; %s", strings.Join(groups, ", "), hints.Groups))
 	}
 	if len(receivers) > 0 {
 		parts = append(parts, fmt.Sprintf("Alertmanager's running configuration lacks receiver %s (as written, or prefixed <namespace>/<AlertmanagerConfig>/ by prometheus-operator); %s",
-			strings.Join(receivers, ", "), receiverHint))
+			strings.Join(receivers, ", "), hints.Receivers))
 	}
 	msg := strings.Join(parts, ". ")
 	if missingFor < grace {
