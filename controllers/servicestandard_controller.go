@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -38,6 +39,8 @@ type ServiceStandardReconciler struct {
 	Target Target
 	// Cluster labels every generated series and alert (pledge manager --cluster-label).
 	Cluster render.ClusterLabel
+	// Workers is how many standards are reconciled at once (default 1).
+	Workers int
 }
 
 // +kubebuilder:rbac:groups=pledge.dev,resources=servicestandards,verbs=get;list;watch
@@ -172,7 +175,8 @@ func (r *ServiceStandardReconciler) SetupWithManager(ctx context.Context, mgr ct
 		For(&pledgev1.ServiceStandard{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&pledgev1.EscalationPolicy{}, handler.EnqueueRequestsFromMapFunc(r.standardsForPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Named("servicestandard")
+		Named("servicestandard").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)})
 	b, start := r.Target.watch(mgr, b)
 	c, err := b.Build(r)
 	if err != nil || start == nil {

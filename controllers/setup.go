@@ -59,6 +59,9 @@ type Options struct {
 	Files FilesOptions
 	// ConfigMaps configures the configmaps target.
 	ConfigMaps ConfigMapsOptions
+	// Workers is how many standards are reconciled at once (pledge manager
+	// --max-concurrent-reconciles).
+	Workers int
 	// CRDRetryInterval is how often standards are retried while the prometheus-operator CRDs
 	// are missing.
 	CRDRetryInterval time.Duration
@@ -92,6 +95,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Metrics:  o.Metrics,
 		Target:   target,
 		Cluster:  o.Cluster,
+		Workers:  o.Workers,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}

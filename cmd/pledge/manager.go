@@ -40,6 +40,7 @@ type managerOptions struct {
 	webAddress       string
 	dashboards       controllers.DashboardOptions
 	target           targetOptions
+	workers          int
 	zap              zap.Options
 }
 
@@ -78,6 +79,7 @@ func managerCommand() *cobra.Command {
 	f.StringToStringVar(&o.dashboards.Labels, "grafana-dashboard-label", nil, "labels on the dashboard ConfigMaps, k=v,... (default grafana_dashboard=1, the sidecar's default)")
 	f.StringVar(&o.dashboards.Namespace, "grafana-dashboard-namespace", "", "namespace of the dashboard ConfigMaps (default: each standard's own)")
 	o.target.bind(f)
+	f.IntVar(&o.workers, "max-concurrent-reconciles", 4, "how many standards are reconciled at once")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -128,7 +130,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	copts := controllers.Options{CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
+	copts := controllers.Options{Workers: o.workers, CRDRetryInterval: o.crdRetryInterval, Metrics: controllers.NewMetrics(nil),
 		RuleLabels: o.ruleLabels, AlertmanagerConfigLabels: o.amcLabels, Cluster: cluster, Dashboards: o.dashboards,
 		Liveness: &controllers.LivenessChecker{Interval: o.pollInterval, Grace: o.rulesLoadedGrace, Cluster: cluster}}
 	if err := o.target.apply(cmd.Flags(), &copts); err != nil {
