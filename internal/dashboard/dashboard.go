@@ -252,9 +252,10 @@ func Overview(standards []*render.Standard, atRisk float64) (dashboard.Dashboard
 		WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}}).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
 			"excludeByName": map[string]bool{"Time": true},
-			"renameByName":  map[string]string{"Value #A": "Score %", "Value #B": "Budget left %", "Value #C": "State"},
+			"renameByName":  map[string]string{"Value #A": "Score %", "Value #B": "Budget left %"},
 		}}).
-		OverrideByName("Value #C", []dashboard.DynamicConfigValue{{Id: "mappings", Value: mappings}})
+		// Named by the override rather than renamed, so that the override finds the field.
+		OverrideByName("Value #C", []dashboard.DynamicConfigValue{{Id: "mappings", Value: mappings}, {Id: "displayName", Value: "State"}})
 	p.add(tp)
 	return b.Build()
 }
