@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // FieldManager is the server-side apply field manager of the ServiceStandard controller.
@@ -115,16 +116,11 @@ func labelsInclude(have, want map[string]string) bool {
 	return true
 }
 
-// toUnstructured converts a typed object for an apply configuration, without the fields a
-// typed object always carries but an apply must not set (status, empty creationTimestamp).
+// toUnstructured converts a typed object for an apply configuration (see render.Unstructured).
 func toUnstructured(obj client.Object) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	m, err := render.Unstructured(obj)
 	if err != nil {
 		return nil, err
-	}
-	delete(m, "status")
-	if meta, ok := m["metadata"].(map[string]any); ok {
-		delete(meta, "creationTimestamp")
 	}
 	return &unstructured.Unstructured{Object: m}, nil
 }

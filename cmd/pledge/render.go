@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -161,11 +160,15 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 			}
 			obj = amc
 		}
-		b, err := yaml.Marshal(obj)
+		m, err := render.Unstructured(obj)
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, output{outputName(s, format), stripCreationTimestamp(b)})
+		b, err := yaml.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, output{outputName(s, format), b})
 	}
 	return outs, nil
 }
@@ -201,11 +204,6 @@ func grafanaDashboards(standards []*render.Standard) ([]output, error) {
 // file (with '-', a-b/c and a/b-c did).
 func outputName(s *render.Standard, format string) string {
 	return s.Namespace + "_" + s.Name + "." + format + ".yaml"
-}
-
-// stripCreationTimestamp drops the "creationTimestamp: null" that ObjectMeta marshals to.
-func stripCreationTimestamp(b []byte) []byte {
-	return bytes.ReplaceAll(b, []byte("  creationTimestamp: null\n"), nil)
 }
 
 func write(stdout io.Writer, dir string, outs []output) error {

@@ -11,6 +11,7 @@ import (
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -21,6 +22,21 @@ const (
 	ManagedByValue      = "pledge"
 	LabelObjectStandard = "pledge.dev/service-standard"
 )
+
+// Unstructured is a generated object as a map, for a server-side apply and for YAML output:
+// without the fields a typed object always carries but an applied or written object must not
+// set (status, an empty creationTimestamp).
+func Unstructured(obj any) (map[string]any, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if meta, ok := m["metadata"].(map[string]any); ok {
+		delete(meta, "creationTimestamp")
+	}
+	return m, nil
+}
 
 // ObjectName is the name of the PrometheusRule and AlertmanagerConfig generated for a standard.
 func ObjectName(standard string) string { return "pledge-" + standard }

@@ -324,15 +324,6 @@ func round(f float64, digits int) float64 {
 	return v
 }
 
-// RuleCount is the number of rules in the groups.
-func RuleCount(groups []RuleGroup) int {
-	n := 0
-	for _, g := range groups {
-		n += len(g.Rules)
-	}
-	return n
-}
-
 // sortedKeys returns the keys of m in order, for stable output.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
