@@ -11,7 +11,10 @@
 //     day, and the same over the remainder; every rolling window, calendar period to date and
 //     alert window over 6h is a number of those days plus its remainder, summed in memory;
 //   - per distinct alert window up to 6h: the error ratio from the 5m rates;
-//   - for calendar windows, each closed period not yet on the status, evaluated at its end.
+//   - for calendar windows, each closed period not yet on the status, evaluated at its end;
+//   - with History, while an objective's recorded totals do not cover its window and its raw
+//     history is not known yet: where its totals begin, and the hourly counts of its raw series
+//     before that (a bounded number per poll, kept in memory and rolled with the window).
 //
 // Rolling windows are measured in whole hours, so there are at most 24 remainders for them
 // whatever their lengths. A failed query leaves only the standards that need it unmeasured.

@@ -153,11 +153,11 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 	}
 	var errs []error
 	for _, w := range want {
-		// The raw hours end where the first recorded total's hour begins; without a recorded
-		// total yet, an hour before now (the first total, when it comes, covers the hour
-		// before it, which is then after the raw hours).
+		// The raw hours end where the first recorded total's hour begins (before the window's
+		// start: no raw hours); without a recorded total yet, an hour before now (the first
+		// total, when it comes, covers the hour before it, which is then after the raw hours).
 		end := p.now.Add(-time.Hour)
-		if r0, ok := first[w.k]; ok && r0.After(w.start) {
+		if r0, ok := first[w.k]; ok {
 			end = r0.Add(-time.Hour)
 		}
 		e, err := rawHistory(ctx, q, w.obj, w.start, end)

@@ -213,8 +213,8 @@ func (p *plan) measured(sp span, k key) Totals {
 	t, _ := p.totals(sp, k)
 	if raw := p.history.raw(k, p.now.Add(-sp.length())); raw.Hours > 0 {
 		t = t.plus(raw)
+		t.Expected = math.Floor(sp.length().Hours())
 	}
-	t.Expected = math.Floor(sp.length().Hours())
 	return t
 }
 
