@@ -96,3 +96,37 @@ func TestComplianceMessageFitsTheAPI(t *testing.T) {
 		t.Errorf("message of %d bytes: %.40q…", len(got), got)
 	}
 }
+
+// TestPeriodClosedEvents: a closed period new on the status is recorded once, with its
+// attainment, dates in the standard's time zone and coverage; a period already on the status
+// is not recorded again.
+func TestPeriodClosedEvents(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	october := pledgev1.Period{Start: metav1.NewTime(time.Date(2026, 10, 1, 0, 0, 0, 0, berlin).UTC()),
+		End: metav1.NewTime(time.Date(2026, 11, 1, 0, 0, 0, 0, berlin).UTC()), Attainment: "99.80", Met: false, Coverage: "100.0"}
+	september := pledgev1.Period{Start: metav1.NewTime(time.Date(2026, 9, 1, 0, 0, 0, 0, berlin).UTC()),
+		End: october.Start, Attainment: "99.95", Met: true, Coverage: "41.2"}
+	std := &pledgev1.ServiceStandard{Spec: pledgev1.ServiceStandardSpec{Calendar: &pledgev1.CalendarWindow{Period: pledgev1.CalendarMonth, TimeZone: "Europe/Berlin"}}}
+	std.Status.Periods = []pledgev1.Period{september}
+	rec := &recordedEvents{}
+	c := &ComplianceRunner{Recorder: rec, MaxAge: time.Hour}
+	now := time.Date(2026, 11, 1, 0, 30, 0, 0, berlin)
+	c.apply(std, compliance.Result{Periods: []pledgev1.Period{october, september}}, now)
+	want := "Normal/" + pledgev1.ReasonPeriodClosed + ": Period 2026-10-01 to 2026-11-01 (Europe/Berlin) closed: attainment 99.80%, not met, coverage 100.0%"
+	var closed []string
+	for _, r := range rec.reasons {
+		if strings.Contains(r, pledgev1.ReasonPeriodClosed) {
+			closed = append(closed, r)
+		}
+	}
+	if len(closed) != 1 || closed[0] != want {
+		t.Errorf("events %q, want one %q", closed, want)
+	}
+	rec.reasons = nil
+	c.apply(std, compliance.Result{Periods: []pledgev1.Period{october, september}}, now.Add(time.Minute))
+	for _, r := range rec.reasons {
+		if strings.Contains(r, pledgev1.ReasonPeriodClosed) {
+			t.Errorf("the period is on the status: no second event, got %q", r)
+		}
+	}
+}
