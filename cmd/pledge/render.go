@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,12 +66,12 @@ YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input print
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
 					"defaults %s and %s apply unless --smtp-smarthost and --smtp-from are given\n", render.DefaultSMTP.Smarthost, render.DefaultSMTP.From)
 			}
-			outputs, err := renderFormat(standards, format, smtp)
-			if err != nil {
+			out := &sink{stdout: cmd.OutOrStdout(), dir: outDir}
+			if err := renderFormat(standards, format, smtp, out); err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return exitError{1}
 			}
-			return write(cmd.OutOrStdout(), outDir, outputs)
+			return nil
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
@@ -134,18 +135,34 @@ type output struct {
 	data []byte
 }
 
-func renderFormat(standards []*render.Standard, format string, smtp render.SMTP) ([]output, error) {
+// renderFormat renders the standards in the format into out, each file (or, for the rule file,
+// each standard's groups) written as soon as it is rendered.
+func renderFormat(standards []*render.Standard, format string, smtp render.SMTP, out *sink) error {
 	switch format {
 	case formatRules:
-		b, err := render.RulesFile(standards)
-		return []output{{"rules.yaml", b}}, err
+		w, err := out.open("rules.yaml")
+		if err != nil {
+			return err
+		}
+		return errors.Join(render.WriteRulesFile(w, standards), w.Close())
 	case formatAlertmanager:
 		b, err := render.AlertmanagerFile(standards, smtp)
-		return []output{{"alertmanager.yaml", b}}, err
+		if err != nil {
+			return err
+		}
+		return out.put(output{"alertmanager.yaml", b})
 	case formatGrafana:
-		return grafanaDashboards(standards)
+		outs, err := grafanaDashboards(standards)
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if err := out.put(o); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	var outs []output
 	for _, s := range standards {
 		var obj any
 		if format == formatPrometheusRule {
@@ -153,7 +170,7 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 		} else {
 			amc, err := s.AlertmanagerConfig()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if amc == nil {
 				continue
@@ -162,15 +179,17 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP)
 		}
 		m, err := render.Unstructured(obj)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b, err := yaml.Marshal(m)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		outs = append(outs, output{outputName(s, format), b})
+		if err := out.put(output{outputName(s, format), b}); err != nil {
+			return err
+		}
 	}
-	return outs, nil
+	return nil
 }
 
 // grafanaDashboards are one dashboard per standard, <namespace>_<name>.grafana.json, and the
@@ -206,31 +225,58 @@ func outputName(s *render.Standard, format string) string {
 	return s.Namespace + "_" + s.Name + "." + format + ".yaml"
 }
 
-func write(stdout io.Writer, dir string, outs []output) error {
-	if dir == "" {
-		for i, o := range outs {
-			// JSON documents follow each other as a stream (jq reads it); YAML ones are separated.
-			if i > 0 && !strings.HasSuffix(o.name, ".json") {
-				fmt.Fprintln(stdout, "---")
-			}
-			if _, err := stdout.Write(o.data); err != nil {
-				return err
+// sink receives rendered files as they are produced: on stdout as one stream (YAML documents
+// separated by ---, JSON documents one after the other, as jq reads them), or as files in dir.
+type sink struct {
+	stdout io.Writer
+	dir    string
+	names  map[string]bool
+	n      int
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// open starts the file name.
+func (s *sink) open(name string) (io.WriteCloser, error) {
+	s.n++
+	if s.dir == "" {
+		if s.n > 1 && !strings.HasSuffix(name, ".json") {
+			if _, err := fmt.Fprintln(s.stdout, "---"); err != nil {
+				return nil, err
 			}
 		}
-		return nil
+		return nopCloser{s.stdout}, nil
 	}
-	names := map[string]bool{}
-	for _, o := range outs {
-		if names[o.name] {
-			return fmt.Errorf("two outputs would be written to %s", filepath.Join(dir, o.name))
+	if s.names == nil {
+		if err := os.MkdirAll(s.dir, 0o755); err != nil {
+			return nil, err
 		}
-		names[o.name] = true
+		s.names = map[string]bool{}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if s.names[name] {
+		return nil, fmt.Errorf("two outputs would be written to %s", filepath.Join(s.dir, name))
+	}
+	s.names[name] = true
+	return os.Create(filepath.Join(s.dir, name))
+}
+
+// put writes one whole file.
+func (s *sink) put(o output) error {
+	w, err := s.open(o.name)
+	if err != nil {
 		return err
 	}
+	_, err = w.Write(o.data)
+	return errors.Join(err, w.Close())
+}
+
+// write puts outputs rendered beforehand into a sink.
+func write(stdout io.Writer, dir string, outs []output) error {
+	s := &sink{stdout: stdout, dir: dir}
 	for _, o := range outs {
-		if err := os.WriteFile(filepath.Join(dir, o.name), o.data, 0o644); err != nil {
+		if err := s.put(o); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -25,11 +26,24 @@ const SecretsDir = "/etc/alertmanager/secrets"
 // RulesFile renders the standards as one plain Prometheus rule file (groups:), in Prometheus's
 // own rule-file types.
 func RulesFile(standards []*Standard) ([]byte, error) {
-	if err := distinct(standards); err != nil {
+	var buf bytes.Buffer
+	if err := WriteRulesFile(&buf, standards); err != nil {
 		return nil, err
 	}
-	f := rulefmt.RuleGroups{Groups: []rulefmt.RuleGroup{}}
+	return buf.Bytes(), nil
+}
+
+// WriteRulesFile writes the rule file of RulesFile one standard at a time, so that memory does
+// not grow with the number of standards: each standard's groups are encoded and written before
+// the next standard is rendered.
+func WriteRulesFile(w io.Writer, standards []*Standard) error {
+	if err := distinct(standards); err != nil {
+		return err
+	}
+	const key = "groups:\n"
+	started := false
 	for _, s := range standards {
+		f := rulefmt.RuleGroups{}
 		for _, g := range s.RuleGroups() {
 			pg := rulefmt.RuleGroup{Name: g.Name, Interval: model.Duration(g.Interval), Rules: make([]rulefmt.Rule, 0, len(g.Rules))}
 			for _, r := range g.Rules {
@@ -38,8 +52,28 @@ func RulesFile(standards []*Standard) ([]byte, error) {
 			}
 			f.Groups = append(f.Groups, pg)
 		}
+		if len(f.Groups) == 0 {
+			continue
+		}
+		b, err := encodeYAML(f)
+		if err != nil {
+			return err
+		}
+		// Each standard's document is "groups:" and its items; the file is one "groups:" and
+		// every standard's items.
+		if started {
+			b = bytes.TrimPrefix(b, []byte(key))
+		}
+		started = true
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 	}
-	return encodeYAML(f)
+	if !started {
+		_, err := io.WriteString(w, "groups: []\n")
+		return err
+	}
+	return nil
 }
 
 type plainAM struct {
