@@ -118,13 +118,21 @@ type GradedThresholds struct {
 // classic Prometheus histogram (the _bucket and _count series).
 // +kubebuilder:validation:XValidation:rule="has(self.threshold) != has(self.graded)",message="set exactly one of threshold or graded"
 type LatencyIndicator struct {
-	// histogram selects the classic histogram by its base name and labels, e.g.
+	// histogram selects the histogram by its base name and labels, e.g.
 	// `http_request_duration_seconds{job="checkout"}` (without _bucket).
 	// +required
 	Histogram PromQLSelector `json:"histogram"`
 
-	// threshold is the duration within which an event is good. It must equal one of the
-	// histogram's bucket bounds (le label).
+	// histogramType says how the histogram is exposed: classic (default: _bucket series with an
+	// le label, _count) or native (one native histogram series, read with histogram_count and
+	// histogram_fraction).
+	// +optional
+	// +kubebuilder:validation:Enum=classic;native
+	HistogramType HistogramType `json:"histogramType,omitempty"`
+
+	// threshold is the duration within which an event is good. For a classic histogram it must
+	// equal one of the bucket bounds (le label); for a native histogram any duration, the share
+	// below it being interpolated within its bucket.
 	// +optional
 	Threshold PromDuration `json:"threshold,omitempty"`
 
@@ -133,6 +141,15 @@ type LatencyIndicator struct {
 	// +optional
 	Graded *GradedThresholds `json:"graded,omitempty"`
 }
+
+// HistogramType is how a latency histogram is exposed.
+type HistogramType string
+
+// Histogram types.
+const (
+	HistogramClassic HistogramType = "classic"
+	HistogramNative  HistogramType = "native"
+)
 
 // BoolIndicator reads samples that are already good (1) or bad (0), such as probe_success or up.
 // Every sample is one event.

@@ -254,3 +254,54 @@ func TestHourlyTotalsCountEvents(t *testing.T) {
 		t.Errorf("window error ratio from hourly totals = %v, want 0.02", v)
 	}
 }
+
+// TestNativeHistogramLatencyObjective is TestLatencyObjective on a native histogram: the same
+// burn pages at the same moment, recovers the same way, and a histogram that stays fast never
+// alerts.
+func TestNativeHistogramLatencyObjective(t *testing.T) {
+	t.Parallel()
+	doc := `
+metadata: {name: checkout, namespace: shop}
+spec:
+  service: checkout
+  objectives:
+    - name: response-time
+      target: "99"
+      latency:
+        histogram: http_request_duration_seconds{job="checkout"}
+        histogramType: native
+        threshold: 500ms
+    - name: quiet
+      target: "99"
+      latency:
+        histogram: http_request_duration_seconds{job="quiet"}
+        histogramType: native
+        threshold: 500ms
+`
+	std := resolve(t, doc)
+	if p := std.Objectives[0].Presence; p != `http_request_duration_seconds{job="checkout"}` {
+		t.Errorf("presence of a native histogram = %s, want the histogram series itself", p)
+	}
+	warm := 2 * time.Hour
+	in := []series{
+		{labels: labels.FromStrings("__name__", "http_request_duration_seconds", "job", "checkout"), rate: constant(20),
+			native: stepFn(0, 0.3, warm, warm+time.Hour)},
+		{labels: labels.FromStrings("__name__", "http_request_duration_seconds", "job", "quiet"), rate: constant(20),
+			native: constant(0.005)}, // half the budget: never an alert
+	}
+	tl := simulate(t, []*render.Standard{std}, in, warm+90*time.Minute, time.Minute)
+	within(t, "page-fast", tl.first(key("response-time", pageFast)), warm+26*time.Minute, warm+33*time.Minute)
+	if last := tl.lastFiring(key("response-time", pageFast)); last > warm+time.Hour+7*time.Minute+render.DefaultKeepFiringFor {
+		t.Errorf("page-fast still fired at %v after recovery at %v", last, warm+time.Hour)
+	}
+	for _, k := range tl.keys() {
+		if strings.HasPrefix(k, "quiet ") {
+			t.Errorf("%s fired for a native histogram within its objective", k)
+		}
+	}
+	// The recorded error ratio is the slow share exactly (the threshold is a bucket bound).
+	v := tl.query(`pledge:objective_errors:rate5m{objective="response-time"} / pledge:objective_events:rate5m{objective="response-time"}`, warm+30*time.Minute)
+	if len(v) != 1 || v[0].F < 0.299 || v[0].F > 0.301 {
+		t.Errorf("error ratio during the burn = %v, want 0.3", v)
+	}
+}

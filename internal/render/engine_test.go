@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/promslog"
+	promhistogram "github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/rules"
@@ -31,6 +32,26 @@ type series struct {
 	labels labels.Labels
 	rate   func(at time.Duration) float64
 	value  func(at time.Duration) (float64, bool)
+	// native, when set, makes the series a native histogram of durations: rate observations
+	// per second, of which the share native(at) are slow (nativeSlow seconds), the rest fast
+	// (nativeFast seconds).
+	native func(at time.Duration) float64
+}
+
+// Observed durations of a native histogram series: in schema 0's buckets (0.0625, 0.125] and
+// (2, 4].
+const nativeFast, nativeSlow = 0.1, 3.0
+
+// nativeHistogram is a cumulative native histogram (schema 0) of fast and slow observations.
+func nativeHistogram(fast, slow float64) *promhistogram.FloatHistogram {
+	return &promhistogram.FloatHistogram{
+		CounterResetHint: promhistogram.NotCounterReset,
+		Schema:           0,
+		Count:            fast + slow,
+		Sum:              fast*nativeFast + slow*nativeSlow,
+		PositiveSpans:    []promhistogram.Span{{Offset: -3, Length: 1}, {Offset: 4, Length: 1}},
+		PositiveBuckets:  []float64{fast, slow},
+	}
 }
 
 // timeline records, for every evaluation, which alerts were firing.
@@ -193,7 +214,7 @@ func simulateScraped(t *testing.T, standards []*render.Standard, in []series, d,
 		}
 		return v
 	}
-	counters := make([]float64, len(in))
+	counters, slowCounts := make([]float64, len(in)), make([]float64, len(in))
 	var scraped time.Duration = -scrape
 	for at := time.Duration(0); at <= d; at += step {
 		app := db.Appender(ctx)
@@ -210,6 +231,16 @@ func simulateScraped(t *testing.T, standards []*render.Standard, in []series, d,
 				}
 				if scraped >= 0 {
 					counters[i] += s.rate(scraped) * scrape.Seconds()
+				}
+				if s.native != nil {
+					if scraped >= 0 {
+						slowCounts[i] += s.rate(scraped) * s.native(scraped) * scrape.Seconds()
+					}
+					fast := counters[i] - slowCounts[i]
+					if _, err := app.AppendHistogram(0, s.labels, ts, nil, nativeHistogram(fast, slowCounts[i])); err != nil {
+						t.Fatal(err)
+					}
+					continue
 				}
 				if _, err := app.Append(0, s.labels, ts, counters[i]); err != nil {
 					t.Fatal(err)

@@ -116,6 +116,21 @@ func counterRate(sel string, fb time.Duration) string {
 	return fmt.Sprintf("(sum(rate(%s[5m])) or sum(rate(%s[%s])))", sel, sel, promDuration(fb))
 }
 
+// nativeRates are, for a native histogram of durations, the per-second rates of all
+// observations and of those above threshold, over 5m or, where 5m holds no two samples, over the
+// fallback range fb: histogram_count of the summed rate, and that count times the share above the
+// threshold (histogram_fraction, interpolated within the threshold's bucket).
+func nativeRates(sel string, threshold, fb time.Duration) (events, errors string) {
+	per := func(r string) (string, string) {
+		h := fmt.Sprintf("sum(rate(%s[%s]))", sel, r)
+		return fmt.Sprintf("histogram_count(%s)", h),
+			fmt.Sprintf("histogram_count(%s) * (1 - histogram_fraction(0, %s, %s))", h, formatFloat(threshold.Seconds()), h)
+	}
+	e5, b5 := per("5m")
+	ef, bf := per(promDuration(fb))
+	return fmt.Sprintf("(%s or %s)", e5, ef), fmt.Sprintf("(%s or %s)", b5, bf)
+}
+
 // sampleRate is, for 0/1 samples, the per-second rate of all samples and of bad (0) samples
 // over 5m; with a declared interval longer than 5m, over the fallback range where 5m is empty.
 func sampleRates(sel string, interval time.Duration) (events, errors string) {

@@ -237,6 +237,10 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 }
 
 func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective, fb time.Duration, errs field.ErrorList) ([]Objective, field.ErrorList) {
+	native := l.HistogramType == pledgev1.HistogramNative
+	if l.HistogramType != "" && !native && l.HistogramType != pledgev1.HistogramClassic {
+		errs = append(errs, field.NotSupported(p.Child("histogramType"), l.HistogramType, []string{string(pledgev1.HistogramClassic), string(pledgev1.HistogramNative)}))
+	}
 	vs, err := parseSelector(string(l.Histogram))
 	if err != nil {
 		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, err.Error()))
@@ -312,20 +316,26 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		if c.label != "" {
 			extra = append(extra, mustMatcher(c.label, c.value))
 		}
-		bucket := withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
-		count := counterRate(withName(vs, name+"_count", extra...), fb)
-		good := counterRate(bucket, fb)
 		o := base
+		if native {
+			series := withName(vs, name, extra...)
+			o.EventsExpr, o.ErrorsExpr = nativeRates(series, d, fb)
+			// The native histogram itself: absent when the histogram or the class is wrong.
+			o.Presence = series
+		} else {
+			bucket := withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
+			count := counterRate(withName(vs, name+"_count", extra...), fb)
+			o.ErrorsExpr = count + " - " + counterRate(bucket, fb)
+			o.EventsExpr = count
+			// The threshold bucket: absent when the histogram, the class or the bound is wrong.
+			o.Presence = bucket
+		}
 		o.Name = base.Name + c.suffix
 		o.Target, o.Budget, o.Classes = c.target, c.budget, len(classes)
 		if len(o.Name) > 63 {
 			errs = append(errs, field.Invalid(c.path, o.Name, "objective name with its class must stay within 63 characters"))
 			continue
 		}
-		o.ErrorsExpr = count + " - " + good
-		o.EventsExpr = count
-		// The threshold bucket: absent when the histogram, the class or the bound is wrong.
-		o.Presence = bucket
 		out = append(out, o)
 	}
 	return out, errs
