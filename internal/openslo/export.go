@@ -96,7 +96,10 @@ func (ex *exporter) standard(std *pledgev1.ServiceStandard, r *render.Standard) 
 	}
 	s := std.Spec
 	spec := SLOSpec{Description: s.Description, Service: s.Service, BudgetingMethod: BudgetingOccurrences}
-	spec.TimeWindow = []TimeWindow{ex.window(s)}
+	if s.Window != "" || s.Calendar != nil {
+		// OpenSLO's timeWindow is optional; without one, Pledge's import applies its default.
+		spec.TimeWindow = []TimeWindow{ex.window(s)}
+	}
 	if s.Owners != nil {
 		ex.fs.add(ex.object, "spec.owners", "not exported: OpenSLO has no owners")
 	}
@@ -149,10 +152,7 @@ func (ex *exporter) window(s pledgev1.ServiceStandardSpec) TimeWindow {
 		}
 		return tw
 	}
-	d := render.DefaultWindow
-	if s.Window != "" {
-		d, _ = parsePromDuration(string(s.Window))
-	}
+	d, _ := parsePromDuration(string(s.Window))
 	if _, unit, ok := shorthand(string(s.Window)); ok && strings.Contains("mhdw", unit) {
 		return TimeWindow{Duration: string(s.Window), IsRolling: ptr(true)}
 	}

@@ -174,6 +174,10 @@ func (im *importer) slo(meta Metadata, spec *SLOSpec) (*pledgev1.ServiceStandard
 		im.fs.add(im.object, "spec.service", "not set; the SLO's name is used as the service")
 		s.Service = meta.Name
 	}
+	if len(s.Service) > 128 || strings.Contains(s.Service, "{{") {
+		im.fs.add(im.object, "spec.service", "not imported: a standard's service is at most 128 characters without \"{{\" (it is copied into alert labels)")
+		return nil, nil
+	}
 	svc, known := im.services[spec.Service]
 	im.usedService[spec.Service] = true
 	s.Description = spec.Description

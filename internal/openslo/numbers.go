@@ -15,8 +15,14 @@ import (
 // maxDecimals is the number of fraction digits a Pledge percentage may have.
 const maxDecimals = 9
 
+// numberRE bounds the numbers read: big.Rat would expand an exponent such as 1e99999999.
+var numberRE = regexp.MustCompile(`^-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,2})?$`)
+
 // rat parses a number as written, exactly.
 func rat(n json.Number) (*big.Rat, bool) {
+	if !numberRE.MatchString(string(n)) {
+		return nil, false
+	}
 	return new(big.Rat).SetString(string(n))
 }
 

@@ -3,7 +3,6 @@ package openslo
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -168,10 +167,4 @@ func objectName(kind, name string) string {
 		kind = "document"
 	}
 	return kind + " " + name
-}
-
-// marshal writes v as JSON, for copying free-form values.
-func marshal(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
