@@ -64,7 +64,10 @@ other than a note is reported.`,
 				if outDir != "" {
 					name = filepath.Join(outDir, o.Name)
 				}
-				problems := openslo.Validate(name, o.Data)
+				problems, warnings := openslo.Validate(name, o.Data)
+				for _, w := range warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+				}
 				for _, p := range problems {
 					fmt.Fprintln(cmd.ErrOrStderr(), p)
 				}

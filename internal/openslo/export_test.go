@@ -64,7 +64,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if problems := Validate(f.Name, f.Data); len(problems) > 0 {
+		if problems, _ := Validate(f.Name, f.Data); len(problems) > 0 {
 			t.Errorf("%s does not validate:\n%s", f.Name, strings.Join(problems, "\n"))
 		}
 	}

@@ -33,7 +33,7 @@ func FuzzImport(f *testing.F) {
 			return
 		}
 		for _, file := range files {
-			if len(Validate(file.Name, file.Data)) > 0 {
+			if problems, _ := Validate(file.Name, file.Data); len(problems) > 0 {
 				return
 			}
 		}

@@ -43,7 +43,7 @@ func TestImportGolden(t *testing.T) {
 			}
 			var got bytes.Buffer
 			for _, f := range files {
-				if problems := Validate(f.Name, f.Data); len(problems) > 0 {
+				if problems, _ := Validate(f.Name, f.Data); len(problems) > 0 {
 					t.Errorf("%s does not validate:\n%s", f.Name, strings.Join(problems, "\n"))
 				}
 				got.WriteString("# " + f.Name + "\n")

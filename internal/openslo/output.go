@@ -59,18 +59,22 @@ func objectYAML(o any) ([]byte, error) {
 }
 
 // Validate checks imported YAML as pledge validate does: the API server's admission checks
-// (internal/schema, through manifest.Load) and render.Resolve. It returns one line per problem.
-func Validate(file string, data []byte) []string {
-	set, problems := manifest.Load([]string{"-"}, bytes.NewReader(data))
-	if len(problems) == 0 {
-		_, problems = set.Resolve()
+// (internal/schema, through manifest.Load) and render.Resolve. It returns one line per problem;
+// warnings are what pledge validate prints as warnings (for example an escalation that no page
+// can reach).
+func Validate(file string, data []byte) (problems, warnings []string) {
+	set, ps := manifest.Load([]string{"-"}, bytes.NewReader(data))
+	if len(ps) == 0 {
+		_, ps = set.Resolve()
 	}
-	var out []string
-	for _, p := range problems {
+	for _, p := range ps {
 		p.File = file
-		out = append(out, p.String())
+		problems = append(problems, p.String())
 	}
-	return out
+	for _, w := range set.Warnings {
+		warnings = append(warnings, file+": "+strings.TrimPrefix(w, "-: "))
+	}
+	return problems, warnings
 }
 
 // Marshal writes OpenSLO documents as one multi-document YAML stream.

@@ -261,7 +261,7 @@ func TestUnsupported(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, f := range files {
-				if problems := Validate(f.Name, f.Data); len(problems) > 0 {
+				if problems, _ := Validate(f.Name, f.Data); len(problems) > 0 {
 					t.Errorf("%s does not validate:\n%s\n%s", f.Name, strings.Join(problems, "\n"), f.Data)
 				}
 			}
