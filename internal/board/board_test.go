@@ -247,3 +247,26 @@ func sorted(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestCalendarStandard(t *testing.T) {
+	std := standard("shop", "monthly", "monthly")
+	std.Spec.Window, std.Spec.Calendar = "", &pledgev1.CalendarWindow{Period: pledgev1.CalendarMonth}
+	day := func(m time.Month, d int) metav1.Time { return metav1.NewTime(time.Date(2026, m, d, 0, 0, 0, 0, time.UTC)) }
+	std.Status.Periods = []pledgev1.Period{
+		{Start: day(9, 1), End: day(10, 1), Attainment: "99.95", Met: true},
+		{Start: day(8, 1), End: day(9, 1), Attainment: "99.10", Met: false},
+	}
+	q := &rangeQuerier{}
+	_, body := get(t, newBoard(t, q, std), "/standards/shop/monthly")
+	for _, want := range []string{"calendar month (UTC)", "Closed periods",
+		"<td>2026-09-01</td><td>2026-10-01</td><td class=\"num\">99.95%</td><td><span class=\"state good\">met</span>",
+		"<td>2026-08-01</td><td>2026-09-01</td><td class=\"num\">99.10%</td><td><span class=\"state bad\">missed</span>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+	// October 2026 has 31 days: the chart spans the current period's length.
+	if len(q.ranges) != 1 || q.ranges[0].End.Sub(q.ranges[0].Start) != 31*24*time.Hour || !strings.Contains(q.queries[0], "[31d]") {
+		t.Errorf("range queries %q over %v, want one over 31d", q.queries, q.ranges)
+	}
+}

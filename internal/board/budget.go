@@ -60,7 +60,7 @@ func (b *Board) budgetChart(ctx context.Context, s *render.Standard, now time.Ti
 	out.Range, out.Step = promDuration(s.Window), promDuration(step)
 	out.WindowSentence = fmt.Sprintf("Each point is the budget left over the %s before it.", promDuration(s.Window))
 	if s.Calendar != nil {
-		out.WindowSentence = fmt.Sprintf("Each point is the budget left over the %s before it (the nominal length of a calendar %s; the status measures the period to date).",
+		out.WindowSentence = fmt.Sprintf("Each point is the budget left over the %s before it (the length of the current calendar %s; the status measures the period to date).",
 			promDuration(s.Window), s.Calendar.Period)
 	}
 	if b.q == nil {
@@ -99,9 +99,9 @@ func (b *Board) budgetChart(ctx context.Context, s *render.Standard, now time.Ti
 }
 
 // resolve reads the standard's EscalationPolicy (when it names one) and resolves the standard
-// as the controllers do. It returns nil and the problems when the standard does not resolve;
+// for the calendar period that contains now, as the compliance runner does. It returns nil and the problems when the standard does not resolve;
 // a missing policy only leaves the escalation out.
-func (b *Board) resolve(ctx context.Context, std *pledgev1.ServiceStandard) (*render.Standard, []string) {
+func (b *Board) resolve(ctx context.Context, std *pledgev1.ServiceStandard, now time.Time) (*render.Standard, []string) {
 	var policy *pledgev1.EscalationPolicy
 	var problems []string
 	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
@@ -110,7 +110,7 @@ func (b *Board) resolve(ctx context.Context, std *pledgev1.ServiceStandard) (*re
 			policy = nil
 		}
 	}
-	resolved, errs := render.Resolve(std, policy)
+	resolved, errs := render.ResolveAt(std, policy, now)
 	fatal := false
 	for _, e := range errs {
 		problems = append(problems, e.Error())

@@ -84,7 +84,7 @@ func (b *Board) standard(w http.ResponseWriter, r *http.Request) {
 		page.Conditions = append(page.Conditions, row)
 	}
 
-	resolved, problems := b.resolve(ctx, &std)
+	resolved, problems := b.resolve(ctx, &std, now)
 	page.Problems = problems
 	if resolved != nil {
 		page.Warnings = resolved.Warnings
