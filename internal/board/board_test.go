@@ -251,7 +251,9 @@ func sorted(s []string) []string {
 func TestCalendarStandard(t *testing.T) {
 	std := standard("shop", "monthly", "monthly")
 	std.Spec.Window, std.Spec.Calendar = "", &pledgev1.CalendarWindow{Period: pledgev1.CalendarMonth}
-	day := func(m time.Month, d int) metav1.Time { return metav1.NewTime(time.Date(2026, m, d, 0, 0, 0, 0, time.UTC)) }
+	day := func(m time.Month, d int) metav1.Time {
+		return metav1.NewTime(time.Date(2026, m, d, 0, 0, 0, 0, time.UTC))
+	}
 	std.Status.Periods = []pledgev1.Period{
 		{Start: day(9, 1), End: day(10, 1), Attainment: "99.95", Met: true},
 		{Start: day(8, 1), End: day(9, 1), Attainment: "99.10", Met: false},
