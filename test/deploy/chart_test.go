@@ -161,6 +161,7 @@ func TestTemplateAllValues(t *testing.T) {
 		"--periods=6",
 		"--rules-loaded-grace=3m",
 		"--alertmanager-url=http://alertmanager-operated.monitoring:9093",
+		"--web-address=:9092",
 		"--zap-log-level=debug",
 		"--zap-encoder=console",
 		"--zap-stacktrace-level=panic",
@@ -200,6 +201,22 @@ func TestTemplateAllValues(t *testing.T) {
 
 	sa := objs.get(t, "ServiceAccount", ns, "pledge-manager")
 	wantString(t, sa.Object, "pledge", "metadata", "annotations", "example.com/role")
+
+	wantField(t, c, int64(9092), "ports", "2", "containerPort")
+	wantString(t, c, "web", "ports", "2", "name")
+	web := objs.get(t, "Service", ns, "pledge-full-web")
+	wantField(t, web.Object, int64(9092), "spec", "ports", "0", "port")
+	wantString(t, web.Object, "web", "spec", "ports", "0", "targetPort")
+	wantString(t, web.Object, "NodePort", "spec", "type")
+	wantString(t, web.Object, "true", "metadata", "annotations", "example.com/board")
+	ing := objs.get(t, "Ingress", ns, "pledge-full-web")
+	wantString(t, ing.Object, "nginx", "spec", "ingressClassName")
+	wantString(t, ing.Object, "pledge.example.com", "spec", "rules", "0", "host")
+	wantString(t, ing.Object, "pledge-full-web", "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name")
+	wantString(t, ing.Object, "web", "spec", "rules", "0", "http", "paths", "0", "backend", "service", "port", "name")
+	wantString(t, ing.Object, "pledge-tls", "spec", "tls", "0", "secretName")
+	wantString(t, ing.Object, "pledge.example.com", "spec", "tls", "0", "hosts", "0")
+	wantString(t, ing.Object, "https://auth.example.com/oauth2/auth", "metadata", "annotations", "nginx.ingress.kubernetes.io/auth-url")
 
 	svc := objs.get(t, "Service", ns, "pledge-full-metrics")
 	wantField(t, svc.Object, int64(9443), "spec", "ports", "0", "port")
@@ -279,6 +296,30 @@ func TestTemplateOptions(t *testing.T) {
 						t.Errorf("CRD %s annotations %v", crd.GetName(), ann)
 					}
 				}
+			},
+		},
+		"board without ingress": {
+			set: []string{"web.enabled=true"},
+			check: func(t *testing.T, objs objects) {
+				if !slices.Contains(args(t, objs), "--web-address=:8082") {
+					t.Errorf("args %q lack --web-address=:8082", args(t, objs))
+				}
+				web := objs.get(t, "Service", "ns", "rel-pledge-web")
+				wantField(t, web.Object, int64(8082), "spec", "ports", "0", "port")
+				wantString(t, web.Object, "ClusterIP", "spec", "type")
+				if n := len(objs.ofKind("Ingress")); n != 0 {
+					t.Errorf("%d Ingresses rendered without web.ingress.enabled", n)
+				}
+			},
+		},
+		"board ingress for any host, without TLS": {
+			set: []string{"web.enabled=true", "web.ingress.enabled=true"},
+			check: func(t *testing.T, objs objects) {
+				ing := objs.get(t, "Ingress", "ns", "rel-pledge-web")
+				wantAbsent(t, ing.Object, "spec", "rules", "0", "host")
+				wantAbsent(t, ing.Object, "spec", "tls")
+				wantAbsent(t, ing.Object, "spec", "ingressClassName")
+				wantString(t, ing.Object, "rel-pledge-web", "spec", "rules", "0", "http", "paths", "0", "backend", "service", "name")
 			},
 		},
 		"serviceMonitor enabled": {
@@ -398,6 +439,8 @@ func TestValuesSchemaRejects(t *testing.T) {
 		"grace without unit":              {set: []string{"rulesLoadedGrace=300"}, want: "/rulesLoadedGrace"},
 		"alertmanager url without scheme": {set: []string{"alertmanager.url=alertmanager:9093"}, want: "/alertmanager/url"},
 		"cluster label without value":     {set: []string{"clusterLabel=cluster"}, want: "/clusterLabel"},
+		"board port out of range":         {set: []string{"web.port=70000"}, want: "/web/port"},
+		"board host with a scheme":        {set: []string{"web.ingress.host=https://pledge.example.com"}, want: "/web/ingress/host"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
