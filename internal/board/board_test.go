@@ -59,7 +59,7 @@ func standard(ns, name, service string) *pledgev1.ServiceStandard {
 	}
 }
 
-func newBoard(t *testing.T, q *rangeQuerier, objs ...client.Object) http.Handler {
+func newBoard(t testing.TB, q *rangeQuerier, objs ...client.Object) http.Handler {
 	t.Helper()
 	s := runtime.NewScheme()
 	if err := pledgev1.AddToScheme(s); err != nil {
