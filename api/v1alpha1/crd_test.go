@@ -89,6 +89,10 @@ func TestServiceStandardAdmission(t *testing.T) {
 	if errs := a.admit(t, sample); len(errs) > 0 {
 		t.Fatalf("the canonical sample must be accepted as written: %v", errs.ToAggregate())
 	}
+	grouped := strings.Replace(sample, "- name: availability", "- name: availability\n      groupBy: [route, method, _zone]", 1)
+	if errs := a.admit(t, grouped); len(errs) > 0 {
+		t.Fatalf("an objective grouped by three labels must be accepted: %v", errs.ToAggregate())
+	}
 	// Each case replaces one line of the sample; the error must name the field and say why.
 	cases := map[string]mutation{
 		"target 100":                       {`target: "99.9"`, `target: "100"`, "spec.objectives[0].target", "strictly between 0 and 100"},
@@ -119,6 +123,12 @@ func TestServiceStandardAdmission(t *testing.T) {
 		"budget threshold twice":  {"runbookURL: https://runbooks.example.com/checkout", `budgetLeft: {thresholds: ["25", "25"]}`, "spec.alerting.budgetLeft.thresholds[1]", "Duplicate value"},
 		"budget label reserved":   {"runbookURL: https://runbooks.example.com/checkout", "labels: {budget_left_threshold: x}", "spec.alerting.labels", "must not override"},
 		"unknown severity":        {"runbookURL: https://runbooks.example.com/checkout", "windows: [{name: x, severity: urgent}]", "spec.alerting.windows[0].severity", "Unsupported value"},
+		"groupBy le":              {"- name: availability", "- name: availability\n      groupBy: [route, le]", "spec.objectives[0].groupBy", "must not name le"},
+		"groupBy reserved label":  {"- name: availability", "- name: availability\n      groupBy: [objective]", "spec.objectives[0].groupBy", "a label Pledge sets itself"},
+		"groupBy __ label":        {"- name: availability", "- name: availability\n      groupBy: [__name__]", "spec.objectives[0].groupBy", "a __ label"},
+		"groupBy four labels":     {"- name: availability", "- name: availability\n      groupBy: [a, b, c, d]", "spec.objectives[0].groupBy", "at most 3 items"},
+		"groupBy not a label":     {"- name: availability", "- name: availability\n      groupBy: [route-name]", "spec.objectives[0].groupBy[0]", "should match"},
+		"groupBy twice":           {"- name: availability", "- name: availability\n      groupBy: [route, route]", "spec.objectives[0].groupBy[1]", "Duplicate value"},
 	}
 	a.rejects(t, sample, cases)
 }

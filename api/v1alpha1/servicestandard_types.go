@@ -205,6 +205,19 @@ type Objective struct {
 	// window to two.
 	// +optional
 	SampleInterval PromDuration `json:"sampleInterval,omitempty"`
+
+	// groupBy measures and alerts on the objective per value of these labels of its series,
+	// for example [route]: the recorded rates keep the labels, so burn-rate, escalation and
+	// budget-left alerts fire for each value on its own and carry its labels. At most 3 label
+	// names; not le, not a name starting with __ and not a label Pledge sets itself. The
+	// no-data alert stays one per objective.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=3
+	// +kubebuilder:validation:items:Pattern=`^[a-zA-Z_][a-zA-Z0-9_]*$`
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.all(l, !l.startsWith('__') && !(l in ['le','service_standard','namespace','service','objective','severity','long_window','short_window','escalation_tier','escalation_tier_name','budget_left_threshold','alertname','alertstate']))",message="groupBy must not name le, a __ label or a label Pledge sets itself"
+	GroupBy []string `json:"groupBy,omitempty"`
 }
 
 // Severity of a burn-rate alert.

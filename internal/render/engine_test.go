@@ -65,10 +65,14 @@ type timeline struct {
 }
 
 // alertKey names an alert by what distinguishes its rules: objective and window pair, or tier;
-// prefixed by the value of its cluster label, when it has one.
+// prefixed by the value of its cluster label, when it has one, and followed by the value of
+// its route label (a groupBy label), when it has one.
 func alertKey(l labels.Labels) string {
 	if c := l.Get(clusterLabel); c != "" {
 		return c + " " + alertKey(labels.NewBuilder(l).Del(clusterLabel).Labels())
+	}
+	if r := l.Get(routeLabel); r != "" {
+		return routeKey(alertKey(labels.NewBuilder(l).Del(routeLabel).Labels()), r)
 	}
 	if l.Get(labels.AlertName) == render.AlertNoData {
 		return l.Get(render.LabelObjective) + " nodata"

@@ -95,6 +95,9 @@ type Objective struct {
 	// all (a typo in a selector, a renamed metric, a wrong le bound): the total counter, the
 	// threshold bucket, or the 0/1 gauge. PledgeObjectiveNoData fires while it is absent.
 	Presence string
+	// GroupBy are the labels whose values each get a standing of their own (spec groupBy):
+	// the recorded rates keep them, and so every series and alert built from the rates.
+	GroupBy []string
 }
 
 // Window is one resolved burn-rate window pair.

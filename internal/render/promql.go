@@ -108,21 +108,32 @@ func mustMatcher(name, value string) *labels.Matcher {
 // and four declared intervals.
 func fallbackRange(interval time.Duration) time.Duration { return max(fallbackWindow, 4*interval) }
 
+// sumBy is the aggregation that keeps the labels by: "sum", or "sum by (route) " for an
+// objective grouped by route.
+func sumBy(by []string) string {
+	if len(by) == 0 {
+		return "sum"
+	}
+	return "sum by (" + strings.Join(by, ", ") + ") "
+}
+
 // counterRate is the summed per-second rate of the counters sel selects over 5m or, where no
 // series holds two samples within 5m (a series sampled every 5m), over the fallback range fb.
 // Both ranges estimate the same per-second rate, so the recorded series stays one quantity
-// whichever side yields it.
-func counterRate(sel string, fb time.Duration) string {
-	return fmt.Sprintf("(sum(rate(%s[5m])) or sum(rate(%s[%s])))", sel, sel, promDuration(fb))
+// whichever side yields it. The sum keeps the labels by, and "or" then falls back for each of
+// their values on its own.
+func counterRate(sel string, fb time.Duration, by []string) string {
+	sum := sumBy(by)
+	return fmt.Sprintf("(%s(rate(%s[5m])) or %s(rate(%s[%s])))", sum, sel, sum, sel, promDuration(fb))
 }
 
 // nativeRates are, for a native histogram of durations, the per-second rates of all
 // observations and of those above threshold, over 5m or, where 5m holds no two samples, over the
 // fallback range fb: histogram_count of the summed rate, and that count times the share above the
 // threshold (histogram_fraction, interpolated within the threshold's bucket).
-func nativeRates(sel string, threshold, fb time.Duration) (events, errors string) {
+func nativeRates(sel string, threshold, fb time.Duration, by []string) (events, errors string) {
 	per := func(r string) (string, string) {
-		h := fmt.Sprintf("sum(rate(%s[%s]))", sel, r)
+		h := fmt.Sprintf("%s(rate(%s[%s]))", sumBy(by), sel, r)
 		return fmt.Sprintf("histogram_count(%s)", h),
 			fmt.Sprintf("histogram_count(%s) * (1 - histogram_fraction(0, %s, %s))", h, formatFloat(threshold.Seconds()), h)
 	}
@@ -133,11 +144,12 @@ func nativeRates(sel string, threshold, fb time.Duration) (events, errors string
 
 // sampleRate is, for 0/1 samples, the per-second rate of all samples and of bad (0) samples
 // over 5m; with a declared interval longer than 5m, over the fallback range where 5m is empty.
-func sampleRates(sel string, interval time.Duration) (events, errors string) {
+func sampleRates(sel string, interval time.Duration, by []string) (events, errors string) {
+	sum := sumBy(by)
 	per := func(r time.Duration) (string, string) {
 		d, s := promDuration(r), formatFloat(r.Seconds())
-		count := fmt.Sprintf("sum(count_over_time(%s[%s]))", sel, d)
-		return fmt.Sprintf("%s / %s", count, s), fmt.Sprintf("(%s - sum(sum_over_time(%s[%s]))) / %s", count, sel, d, s)
+		count := fmt.Sprintf("%s(count_over_time(%s[%s]))", sum, sel, d)
+		return fmt.Sprintf("%s / %s", count, s), fmt.Sprintf("(%s - %s(sum_over_time(%s[%s]))) / %s", count, sum, sel, d, s)
 	}
 	events, errors = per(baseWindow)
 	if interval > baseWindow {

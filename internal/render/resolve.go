@@ -135,6 +135,7 @@ func resolveObjectives(spec *pledgev1.ServiceStandardSpec, p *field.Path, out *S
 		op := p.Index(i)
 		expanded, oerrs := resolveObjective(o, op)
 		errs = append(errs, oerrs...)
+		errs = append(errs, validateGroupBy(o, spec.Alerting, op.Child("groupBy"))...)
 		for _, e := range expanded {
 			if prev, dup := seen[e.Name]; dup {
 				errs = append(errs, field.Duplicate(op.Child("name"), fmt.Sprintf("%s (also produced by %s)", e.Name, prev)))
@@ -173,7 +174,7 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		errs = append(errs, field.Invalid(p, o.Name, fmt.Sprintf("set exactly one indicator (ratio, latency or bool); %d are set", n)))
 		return nil, errs
 	}
-	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: o.Weight, Classes: 1}
+	base := Objective{Name: o.Name, Description: o.Description, Target: string(o.Target), Budget: budget, Weight: o.Weight, Classes: 1, GroupBy: o.GroupBy}
 	if o.SampleInterval != "" {
 		d, derr := parsePromDuration(string(o.SampleInterval))
 		switch {
@@ -211,11 +212,12 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		totalRate := counterRate(total.String(), fb)
+		by := base.GroupBy
+		totalRate := counterRate(total.String(), fb, by)
 		if which == "errors" {
-			base.ErrorsExpr = fmt.Sprintf("%s or 0 * %s", counterRate(vs.String(), fb), totalRate)
+			base.ErrorsExpr = fmt.Sprintf("%s or 0 * %s", counterRate(vs.String(), fb, by), totalRate)
 		} else {
-			base.ErrorsExpr = fmt.Sprintf("%s - (%s or 0 * %s)", totalRate, counterRate(vs.String(), fb), totalRate)
+			base.ErrorsExpr = fmt.Sprintf("%s - (%s or 0 * %s)", totalRate, counterRate(vs.String(), fb, by), totalRate)
 		}
 		base.EventsExpr = totalRate
 		base.Presence = total.String()
@@ -228,7 +230,7 @@ func resolveObjective(o *pledgev1.Objective, p *field.Path) ([]Objective, field.
 		if len(errs) > 0 {
 			return nil, errs
 		}
-		base.EventsExpr, base.ErrorsExpr = sampleRates(vs.String(), base.SampleInterval)
+		base.EventsExpr, base.ErrorsExpr = sampleRates(vs.String(), base.SampleInterval, base.GroupBy)
 		base.Presence = vs.String()
 		return []Objective{base}, nil
 	default:
@@ -319,13 +321,13 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		o := base
 		if native {
 			series := withName(vs, name, extra...)
-			o.EventsExpr, o.ErrorsExpr = nativeRates(series, d, fb)
+			o.EventsExpr, o.ErrorsExpr = nativeRates(series, d, fb, base.GroupBy)
 			// The native histogram itself: absent when the histogram or the class is wrong.
 			o.Presence = series
 		} else {
 			bucket := withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
-			count := counterRate(withName(vs, name+"_count", extra...), fb)
-			o.ErrorsExpr = count + " - " + counterRate(bucket, fb)
+			count := counterRate(withName(vs, name+"_count", extra...), fb, base.GroupBy)
+			o.ErrorsExpr = count + " - " + counterRate(bucket, fb, base.GroupBy)
 			o.EventsExpr = count
 			// The threshold bucket: absent when the histogram, the class or the bound is wrong.
 			o.Presence = bucket
@@ -340,6 +342,40 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 	}
 	return out, errs
 }
+
+// maxGroupBy is the most labels an objective may be grouped by.
+const maxGroupBy = 3
+
+// validateGroupBy checks an objective's groupBy labels: valid label names, at most three,
+// none twice, and none that Pledge sets itself (nor le, which a classic histogram's buckets
+// carry, nor the graded label, whose classes are objectives of their own), nor one that
+// alerting.labels sets, which would overwrite every value's label with one value.
+func validateGroupBy(o *pledgev1.Objective, a *pledgev1.Alerting, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(o.GroupBy) > maxGroupBy {
+		errs = append(errs, field.TooMany(p, len(o.GroupBy), maxGroupBy))
+	}
+	seen := map[string]bool{}
+	for i, l := range o.GroupBy {
+		lp := p.Index(i)
+		switch {
+		case seen[l]:
+			errs = append(errs, field.Duplicate(lp, l))
+		case !labelNameRE.MatchString(l) || strings.HasPrefix(l, "__"):
+			errs = append(errs, field.Invalid(lp, l, "must be a label name (letters, digits and _, not starting with a digit or __)"))
+		case l == "le" || l == "alertstate" || slices.Contains(reserved, l):
+			errs = append(errs, field.Invalid(lp, l, "is a label Pledge or Prometheus sets itself (or le, the bucket bound); group by a label of the objective's series"))
+		case o.Latency != nil && o.Latency.Graded != nil && o.Latency.Graded.Label == l:
+			errs = append(errs, field.Invalid(lp, l, "is the graded label: each of its classes is already an objective of its own"))
+		case a != nil && hasKey(a.Labels, l):
+			errs = append(errs, field.Invalid(lp, l, "is also set by spec.alerting.labels, which would give every value's alerts one value"))
+		}
+		seen[l] = true
+	}
+	return errs
+}
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // unknownClasses reports targets of classes that have no threshold.
 func unknownClasses(g *pledgev1.GradedThresholds, p *field.Path) field.ErrorList {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,13 +57,16 @@ func (s *Standard) Routing() *Routing {
 		return nil
 	}
 	esc := s.Escalation
+	// Alerts are grouped, and pages hold back tickets, per objective and, for a grouped
+	// objective, per value of its groupBy labels (absent labels compare equal).
+	objective := append([]string{LabelNamespace, LabelStandard, LabelObjective}, s.groupByLabels()...)
 	r := &Routing{
-		GroupBy:       []string{LabelNamespace, LabelStandard, LabelObjective},
+		GroupBy:       objective,
 		TimeIntervals: esc.TimeIntervals,
 		Inhibit: InhibitRule{
 			Source: [][2]string{{LabelNamespace, s.Namespace}, {LabelStandard, s.Name}, {LabelSeverity, "page"}},
 			Target: [][2]string{{LabelNamespace, s.Namespace}, {LabelStandard, s.Name}, {LabelSeverity, "ticket"}},
-			Equal:  []string{LabelNamespace, LabelStandard, LabelObjective},
+			Equal:  slices.Clone(objective),
 		},
 	}
 	unrouted := s.ReceiverName("unrouted")

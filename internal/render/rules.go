@@ -204,10 +204,27 @@ func (s *Standard) budgetLeftCondition(threshold string) string {
 // rules above write earlier in the same evaluation: a page keeps firing for KeepFiringFor
 // after its condition clears, so a burn that dips for a moment does not send the tiers'
 // for: timers back to zero, and the tiers resolve KeepFiringFor after the burn really ends.
+// A grouped objective's pages are matched by its groupBy labels, so each value escalates on
+// its own page only.
 func (s *Standard) tierCondition(o *Objective, first Window) string {
 	alerts := fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",%s=%q,%s=%q,%s=%q,%s="page"%s}`,
 		AlertBurnRate, LabelNamespace, s.Namespace, LabelStandard, s.Name, LabelObjective, o.Name, LabelSeverity, s.Cluster.matcher())
-	return fmt.Sprintf("(%s) / %s\nand on ()\ncount(%s)", errorRatio(s.selector(o), first.Long), formatFloat(o.Budget), alerts)
+	by := strings.Join(o.GroupBy, ", ")
+	count := "count"
+	if by != "" {
+		count = "count by (" + by + ") "
+	}
+	return fmt.Sprintf("(%s) / %s\nand on (%s)\n%s(%s)", errorRatio(s.selector(o), first.Long), formatFloat(o.Budget), by, count, alerts)
+}
+
+// valuesText names, in an alert's summary, the value of each groupBy label of a grouped
+// objective ("" for any other objective): " route={{ $labels.route }}".
+func valuesText(by []string) string {
+	var b strings.Builder
+	for _, l := range by {
+		fmt.Fprintf(&b, " %s={{ $labels.%s }}", l, l)
+	}
+	return b.String()
 }
 
 // NoDataFor is how long the objective's series must be absent before PledgeObjectiveNoData
@@ -246,8 +263,8 @@ func (s *Standard) windowText() string {
 
 func (s *Standard) burnAnnotations(o *Objective, w Window) map[string]string {
 	a := map[string]string{
-		"summary": fmt.Sprintf("%s %s: error budget burning at {{ $value | printf \"%%.1f\" }}x (%s, %s/%s)",
-			s.Service, o.Name, w.Name, promDuration(w.Long), promDuration(w.Short)),
+		"summary": fmt.Sprintf("%s %s%s: error budget burning at {{ $value | printf \"%%.1f\" }}x (%s, %s/%s)",
+			s.Service, o.Name, valuesText(o.GroupBy), w.Name, promDuration(w.Long), promDuration(w.Short)),
 		"description": fmt.Sprintf("Objective %s of %s promises %s%% good events over %s. Over the last %s and %s "+
 			"the error budget burned at {{ $value | printf \"%%.2f\" }}x the sustainable rate (threshold %sx). "+
 			"At this rate the whole budget lasts %s.",
@@ -287,8 +304,8 @@ func (s *Standard) budgetLeftAnnotations(threshold string) map[string]string {
 	target.WriteString("{{ end }}")
 	w := promDuration(s.Window)
 	a := map[string]string{
-		"summary": fmt.Sprintf("%s {{ $labels.%s }}: {{ $value | printf \"%%.1f\" }}%% of the error budget left over %s (threshold %s%%)",
-			s.Service, LabelObjective, w, threshold),
+		"summary": fmt.Sprintf("%s {{ $labels.%s }}%s: {{ $value | printf \"%%.1f\" }}%% of the error budget left over %s (threshold %s%%)",
+			s.Service, LabelObjective, s.groupedValuesText(), w, threshold),
 		"description": fmt.Sprintf("Objective {{ $labels.%s }} of %s promises %s%% good events over %s. Over the last %s "+
 			"{{ $value | printf \"%%.1f\" }}%% of its error budget is left, at or below the %s%% threshold; at 0%% or below "+
 			"the standard's BudgetExhausted condition is True. The budget comes back only as the bad events of the last %s leave the window.",
@@ -300,10 +317,34 @@ func (s *Standard) budgetLeftAnnotations(threshold string) map[string]string {
 	return a
 }
 
+// groupByLabels are the groupBy labels of all the standard's objectives, each once, in order
+// of appearance; none when no objective is grouped.
+func (s *Standard) groupByLabels() []string {
+	var by []string
+	for _, o := range s.Objectives {
+		for _, l := range o.GroupBy {
+			if !slices.Contains(by, l) {
+				by = append(by, l)
+			}
+		}
+	}
+	return by
+}
+
+// groupedValuesText names, in a summary shared by all objectives, the value of every groupBy
+// label that the alert carries: "{{ with $labels.route }} route={{ . }}{{ end }}".
+func (s *Standard) groupedValuesText() string {
+	var b strings.Builder
+	for _, l := range s.groupByLabels() {
+		fmt.Fprintf(&b, "{{ with $labels.%s }} %s={{ . }}{{ end }}", l, l)
+	}
+	return b.String()
+}
+
 func (s *Standard) tierAnnotations(o *Objective, t Tier) map[string]string {
 	a := map[string]string{
-		"summary": fmt.Sprintf("%s %s: escalation tier %d (%s) after %s of fast budget burn",
-			s.Service, o.Name, t.Index, t.Name, promDuration(t.After)),
+		"summary": fmt.Sprintf("%s %s%s: escalation tier %d (%s) after %s of fast budget burn",
+			s.Service, o.Name, valuesText(o.GroupBy), t.Index, t.Name, promDuration(t.After)),
 		"description": fmt.Sprintf("Objective %s of %s promises %s%% good events over %s. The error budget has burned "+
 			"at page level for %s, at {{ $value | printf \"%%.2f\" }}x the sustainable rate; the whole budget lasts %s at this rate. "+
 			"Tier %d (%s) is notified now. A silence on service_standard=%q acknowledges every tier.",
