@@ -174,6 +174,9 @@ func (ex *exporter) objective(o pledgev1.Objective, p string) []entry {
 	if o.SampleInterval != "" {
 		ex.fs.add(ex.object, p+".sampleInterval", "not exported: OpenSLO has no sample interval")
 	}
+	if len(o.GroupBy) > 0 {
+		ex.fs.add(ex.object, p+".groupBy", "not exported: an OpenSLO SLO has no objectives per label value; the export measures all values together")
+	}
 	e := entry{name: o.Name, description: o.Description, target: string(o.Target), weight: big.NewRat(int64(o.Weight), 1)}
 	e.sli.Description = o.Description
 	switch {
