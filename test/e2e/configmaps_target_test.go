@@ -10,14 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
@@ -36,24 +33,11 @@ func TestConfigMapsTarget(t *testing.T) {
 	cfg := procs.StartAPIServer(t, []string{filepath.Join("..", "..", "config", "crd", "bases")})
 	base := filepath.Join(t.TempDir(), "base.yml")
 	writeFile(t, base, filesBase)
-	mgr, err := controllers.NewManager(cfg, ctrl.Options{Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	ctx := context.Background()
 	secretKey := types.NamespacedName{Namespace: "monitoring", Name: "alertmanager-config"}
-	err = controllers.Setup(ctx, mgr, controllers.Options{Metrics: controllers.NewMetrics(prometheus.NewRegistry()), Target: controllers.TargetConfigMaps,
+	startManager(t, cfg, controllers.Options{Target: controllers.TargetConfigMaps,
 		ConfigMaps: controllers.ConfigMapsOptions{SidecarLabels: map[string]string{"prometheus_rule": "1", "team": "sre"},
 			AlertmanagerSecret: secretKey, AlertmanagerBaseConfig: base}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
 	c, err := client.New(cfg, client.Options{Scheme: controllers.NewScheme()})
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
@@ -89,26 +92,12 @@ scrape_configs: [{job_name: checkout, static_configs: [{targets: [%q]}]}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := controllers.NewMetrics(prometheus.NewRegistry())
-	mgr, err := controllers.NewManager(cfg, ctrl.Options{Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	err = controllers.Setup(ctx, mgr, controllers.Options{Metrics: m, Target: controllers.TargetFiles,
+	ctx := context.Background()
+	startManager(t, cfg, controllers.Options{Target: controllers.TargetFiles,
 		Files: controllers.FilesOptions{RulesDir: rulesDir, AlertmanagerConfigFile: am.ConfigPath(), AlertmanagerBaseConfig: base,
 			PrometheusReloadURL: prom.URL(), AlertmanagerReloadURL: am.URL()},
 		Liveness: &controllers.LivenessChecker{Interval: time.Second, Grace: time.Minute, Prometheus: q,
 			Alertmanager: compliance.NewAlertmanagerReader(am.URL(), 10*time.Second)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}()
 	c, err := client.New(cfg, client.Options{Scheme: controllers.NewScheme()})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +148,7 @@ scrape_configs: [{job_name: checkout, static_configs: [{targets: [%q]}]}]
 	if err := c.Get(ctx, key, std); err != nil {
 		t.Fatal(err)
 	}
-	std.Spec.Escalation.Tiers[1].After = "20s"
+	std.Spec.Escalation.Tiers[1].RepeatInterval = "2h" // a change of the routing, not only of the rules
 	if err := c.Update(ctx, std); err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +162,8 @@ scrape_configs: [{job_name: checkout, static_configs: [{targets: [%q]}]}]
 	// Fixed base: the retry delivers it.
 	writeFile(t, base, filesBase)
 	waitCondition(t, c, key, pledgev1.ConditionReady, metav1.ConditionTrue, "", time.Minute)
-	if now, _ := os.ReadFile(am.ConfigPath()); !strings.Contains(string(now), "20s") {
-		t.Errorf("the fixed configuration does not hold the new tier timing:\n%s", now)
+	if now, _ := os.ReadFile(am.ConfigPath()); !strings.Contains(string(now), "repeat_interval: 2h") {
+		t.Errorf("the fixed configuration does not hold the new repeat interval:\n%s", now)
 	}
 
 	// Deleting the standard removes its rule file and its routing.
@@ -193,6 +182,37 @@ scrape_configs: [{job_name: checkout, static_configs: [{targets: [%q]}]}]
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// startManager runs Pledge's manager (controllers.NewManager and Setup, as pledge manager does)
+// with the options until the test ends.
+func startManager(t *testing.T, cfg *rest.Config, o controllers.Options) {
+	t.Helper()
+	mgr, err := controllers.NewManager(cfg, ctrl.Options{Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		// Each test runs its own manager in this process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Metrics == nil {
+		o.Metrics = controllers.NewMetrics(prometheus.NewRegistry())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := controllers.Setup(ctx, mgr, o); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Start(ctx); err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 func writeFile(t *testing.T, path, content string) {
