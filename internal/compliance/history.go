@@ -114,6 +114,12 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 	var want []historyWanted
 	for _, s := range standards {
 		if p.failed(s) != nil {
+			// Not measured this poll: keep what is known of it.
+			for _, obj := range s.Objectives {
+				if e := h.entries[key{s.Namespace, s.Name, obj.Name}]; e != nil {
+					e.seen = true
+				}
+			}
 			continue
 		}
 		window := p.windowSpan(s)
