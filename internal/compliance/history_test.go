@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 	"sigs.k8s.io/yaml"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
@@ -213,7 +215,19 @@ func TestHistoryHalfCovered(t *testing.T) {
 	}
 	std := rawStandard(t, "half-covered", map[string]string{"half": "99.9"})
 	std.AlertWindows = nil
-	res, err := compliance.Evaluate(context.Background(), q, at, []compliance.Standard{std}, compliance.Options{AtRiskBudget: 25, History: &compliance.History{}})
+	opts := compliance.Options{AtRiskBudget: 25, History: &compliance.History{}}
+
+	// A history query that fails leaves the standard measured from its recorded totals, with
+	// the coverage they give, and the error said; the next poll asks again.
+	res, err := compliance.Evaluate(context.Background(), refusing{q, "raw_requests_total"}, at, []compliance.Standard{std}, opts)
+	if err == nil || !strings.Contains(err.Error(), "history of shop/half-covered objective half") {
+		t.Errorf("error %v, want the failed history query", err)
+	}
+	if o := byObjective(res["shop/half-covered"])["half"]; res["shop/half-covered"].Err != nil || o.Attainment != "99.800" || o.WindowCoverage != "16.7" || o.HistoryCoverage != "" {
+		t.Errorf("without history: %+v, want 99.800 over the 120 recorded hours (16.7%%)", res["shop/half-covered"])
+	}
+
+	res, err = compliance.Evaluate(context.Background(), q, at, []compliance.Standard{std}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,4 +248,24 @@ func TestHistoryHalfCovered(t *testing.T) {
 	if o.Attainment == double || o.Attainment == rawOnly || double == wantAttainment || rawOnly == wantAttainment {
 		t.Errorf("the test cannot tell the sources apart: %s, double %s, raw only %s", wantAttainment, double, rawOnly)
 	}
+}
+
+// refusing refuses the queries that contain a string.
+type refusing struct {
+	compliance.Querier
+	refuse string
+}
+
+func (r refusing) Query(ctx context.Context, q string, ts time.Time) (model.Vector, error) {
+	if strings.Contains(q, r.refuse) {
+		return nil, fmt.Errorf("query %q: refused", q)
+	}
+	return r.Querier.Query(ctx, q, ts)
+}
+
+func (r refusing) QueryRange(ctx context.Context, q string, rng promv1.Range) (model.Matrix, error) {
+	if strings.Contains(q, r.refuse) {
+		return nil, fmt.Errorf("range query %q: refused", q)
+	}
+	return r.Querier.QueryRange(ctx, q, rng)
 }
