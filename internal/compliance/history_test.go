@@ -113,10 +113,12 @@ func TestHistoryFromRawSeries(t *testing.T) {
 	poll := func(now time.Time, s compliance.Standard) (map[string]pledgev1.ObjectiveStatus, int) {
 		t.Helper()
 		c := &compliance.CountingQuerier{Querier: q}
+		began := time.Now()
 		res, err := compliance.Evaluate(ctx, c, now, []compliance.Standard{s}, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("poll at %s: %d queries in %v", now.Format(time.RFC3339), c.N, time.Since(began).Round(time.Millisecond))
 		return byObjective(res["shop/adopted"]), c.N
 	}
 
