@@ -208,8 +208,12 @@ func (p *plan) firstTotals(ctx context.Context, q Querier, want []historyWanted)
 	}
 	out := make(map[key]time.Time, len(v))
 	for _, s := range v {
+		// An objective summed by labels (groupBy) has a series per value: the first of them.
 		sec, frac := math.Modf(float64(s.Value))
-		out[keyOf(s.Metric)] = time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond))
+		r0 := time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond))
+		if k := keyOf(s.Metric); out[k].IsZero() || r0.Before(out[k]) {
+			out[k] = r0
+		}
 	}
 	return out, nil
 }
