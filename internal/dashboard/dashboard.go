@@ -178,6 +178,7 @@ func Standard(s *render.Standard) (dashboard.Dashboard, error) {
 
 	for i, o := range s.Objectives {
 		sel := selector(s, o.Name)
+		values := valuesLegend(o.GroupBy)
 		target, _ := strconv.ParseFloat(o.Target, 64)
 		p.row(fmt.Sprintf("Objective %s (target %s%%)", o.Name, o.Target))
 		p.add(timeseries.NewPanelBuilder().Id(p.next()).
@@ -185,13 +186,13 @@ func Standard(s *render.Standard) (dashboard.Dashboard, error) {
 			Description(fmt.Sprintf("Percentage of good events over the last %s at each instant; the dashed line is the target, %s%%.", w, o.Target)).
 			Unit("percent").Decimals(3).Height(8).Span(8).
 			Thresholds(below(target)).ThresholdsStyle(lineThresholds()).
-			WithTarget(query("A", attainmentQuery(sel, w), "attainment")))
+			WithTarget(query("A", attainmentQuery(sel, w), "attainment"+values)))
 		p.add(timeseries.NewPanelBuilder().Id(p.next()).
 			Title(fmt.Sprintf("%s: error budget left over %s", o.Name, w)).
 			Description(fmt.Sprintf("Percentage of the error budget (%s%% of events) left over the last %s; below 0 the objective is breached.", formatFloat(100*o.Budget), w)).
 			Unit("percent").Decimals(1).Height(8).Span(8).
 			Thresholds(below(0)).ThresholdsStyle(lineThresholds()).
-			WithTarget(query("A", budgetLeftQuery(sel, w, o.Budget), "budget left")))
+			WithTarget(query("A", budgetLeftQuery(sel, w, o.Budget), "budget left"+values)))
 		if s.AlertsDisabled {
 			continue
 		}
@@ -203,8 +204,8 @@ func Standard(s *render.Standard) (dashboard.Dashboard, error) {
 				).
 				Unit("x").Decimals(2).Height(8).Span(8).Min(0).
 				Thresholds(above(pair.Factor)).ThresholdsStyle(lineThresholds()).
-				WithTarget(query("A", burnRateQuery(sel, pair.Long, s.Objectives[i].Budget), promDuration(pair.Long))).
-				WithTarget(query("B", burnRateQuery(sel, pair.Short, s.Objectives[i].Budget), promDuration(pair.Short))))
+				WithTarget(query("A", burnRateQuery(sel, pair.Long, s.Objectives[i].Budget), promDuration(pair.Long)+values)).
+				WithTarget(query("B", burnRateQuery(sel, pair.Short, s.Objectives[i].Budget), promDuration(pair.Short)+values)))
 		}
 	}
 

@@ -109,6 +109,7 @@ type panelQuery struct {
 	panel   string
 	expr    string
 	instant bool
+	legend  string
 }
 
 // queries lists every panel's Prometheus queries, in rows and outside them.
@@ -121,7 +122,11 @@ func queries(t *testing.T, d dashboard.Dashboard) []panelQuery {
 			if !ok {
 				t.Fatalf("panel %q: target %T is not a Prometheus query", *p.Title, target)
 			}
-			out = append(out, panelQuery{panel: *p.Title, expr: q.Expr, instant: q.Instant != nil && *q.Instant})
+			pq := panelQuery{panel: *p.Title, expr: q.Expr, instant: q.Instant != nil && *q.Instant}
+			if q.LegendFormat != nil {
+				pq.legend = *q.LegendFormat
+			}
+			out = append(out, pq)
 		}
 	}
 	for _, p := range d.Panels {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,13 +123,32 @@ func budget(s *render.Standard, i int) float64 { return s.Objectives[i].Budget }
 
 // scoreQuery is the weighted attainment over rng of each standard the selector sel selects,
 // the objectives weighted as in the status's score; objectives without events over rng are
-// left out, as they are from the score.
+// left out, as they are from the score. An objective with groupBy counts once, with its worst
+// value's attainment, as in the status.
 func scoreQuery(standards []*render.Standard, sel, rng string) string {
 	weights := objectiveConstants(standards, weight)
-	attain := attainmentQuery(sel, rng)
 	by := standardLabels(standards)
+	attain := attainmentQuery(sel, rng)
+	if slices.ContainsFunc(standards, grouped) {
+		attain = fmt.Sprintf("min by (%s, %s) (%s)", by, render.LabelObjective, attain)
+	}
 	return fmt.Sprintf("sum by (%s) (\n  (%s)\n  * on (%s) group_left ()\n  (\n  %s\n  )\n)\n/\nsum by (%s) (\n  (%s)\n  * 0 + on (%s) group_left ()\n  (\n  %s\n  )\n)",
 		by, attain, joinLabels, weights, by, attain, joinLabels, weights)
+}
+
+// valuesLegend names, in a panel's legend, the value of each groupBy label of an objective
+// with groupBy, whose queries give one series per value: " {{route}}"; "" for any other.
+func valuesLegend(by []string) string {
+	var b strings.Builder
+	for _, l := range by {
+		b.WriteString(" {{" + l + "}}")
+	}
+	return b.String()
+}
+
+// grouped reports whether a standard has an objective with groupBy.
+func grouped(s *render.Standard) bool {
+	return slices.ContainsFunc(s.Objectives, func(o render.Objective) bool { return len(o.GroupBy) > 0 })
 }
 
 // minBudgetLeftQuery is the lowest percentage of error budget left over rng among the
