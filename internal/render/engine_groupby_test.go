@@ -147,3 +147,69 @@ func TestGroupByAlertsEachValueOnItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupByEveryIndicator: a classic histogram (the bucket's le label summed away, the
+// route kept), a native histogram and 0/1 samples, each grouped by route, with two routes of
+// which one burns. 30% slow requests against a 1% budget burn 30×: the 1h ratio passes 14.4%
+// after 28.8m (TestLatencyObjective); failing probes against a 0.1% budget page within five
+// minutes. The healthy route of each never alerts, though the burning one holds half of the
+// objective's traffic.
+func TestGroupByEveryIndicator(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: api, namespace: shop}
+spec:
+  service: api
+  objectives:
+    - name: classic
+      target: "99"
+      groupBy: [route]
+      latency:
+        histogram: http_request_duration_seconds{job="api"}
+        threshold: 300ms
+    - name: native
+      target: "99"
+      groupBy: [route]
+      latency:
+        histogram: http_request_duration_native_seconds{job="api"}
+        histogramType: native
+        threshold: 1s
+    - name: probe
+      target: "99.9"
+      groupBy: [route]
+      bool:
+        selector: probe_success{job="blackbox"}
+`)
+	warm := 2 * time.Hour
+	slow := stepFn(0, 0.3, warm, 0)
+	var in []series
+	in = append(in, histogram("http_request_duration_seconds", "0.3", 10, slow, "job", "api", "route", "/slow")...)
+	in = append(in, histogram("http_request_duration_seconds", "0.3", 10, constant(0), "job", "api", "route", "/fast")...)
+	in = append(in,
+		series{labels: labels.FromStrings("__name__", "http_request_duration_native_seconds", "job", "api", "route", "/slow"), rate: constant(10), native: slow},
+		series{labels: labels.FromStrings("__name__", "http_request_duration_native_seconds", "job", "api", "route", "/fast"), rate: constant(10), native: constant(0)},
+		series{labels: labels.FromStrings("__name__", "probe_success", "job", "blackbox", "route", "/slow"),
+			value: func(at time.Duration) (float64, bool) {
+				if at >= warm {
+					return 0, true
+				}
+				return 1, true
+			}},
+		series{labels: labels.FromStrings("__name__", "probe_success", "job", "blackbox", "route", "/fast"),
+			value: func(time.Duration) (float64, bool) { return 1, true }},
+	)
+	tl := simulate(t, []*render.Standard{std}, in, warm+40*time.Minute, time.Minute)
+	within(t, "classic /slow page-fast", tl.first(routeKey(key("classic", pageFast), "/slow")), warm+26*time.Minute, warm+33*time.Minute)
+	within(t, "native /slow page-fast", tl.first(routeKey(key("native", pageFast), "/slow")), warm+26*time.Minute, warm+33*time.Minute)
+	within(t, "probe /slow page-fast", tl.first(routeKey(key("probe", pageFast), "/slow")), warm, warm+5*time.Minute)
+	for _, k := range tl.keys() {
+		if !strings.HasSuffix(k, " route=/slow") {
+			t.Errorf("%s fired at %v; only /slow may alert", k, tl.first(k))
+		}
+	}
+	for _, objective := range []string{"classic", "native", "probe"} {
+		if v := tl.query(render.SeriesEvents+`{objective="`+objective+`"}`, warm); len(v) != 2 {
+			t.Errorf("%s: %d recorded event rates, want one per route: %v", objective, len(v), v)
+		}
+	}
+}
