@@ -8,13 +8,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/internal/policies"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -114,19 +114,10 @@ func (c *ComplianceRunner) Poll(ctx context.Context) error {
 
 // describe resolves a standard for measurement; invalid standards are not measured.
 func (c *ComplianceRunner) describe(ctx context.Context, std *pledgev1.ServiceStandard, now time.Time) (compliance.Standard, bool) {
-	var policy *pledgev1.EscalationPolicy
-	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
-		policy = &pledgev1.EscalationPolicy{}
-		if err := c.Client.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy); err != nil {
-			policy = nil
-		}
-	}
-	resolved, errs := render.ResolveAt(std, policy, now)
-	for _, e := range errs {
-		// A missing or broken policy does not change what is measured.
-		if e.Field != "spec.escalation.policyRef.name" {
-			return compliance.Standard{}, false
-		}
+	resolved, errs := render.ResolveAt(std, policies.From(ctx, c.Client), now)
+	// A missing or broken policy does not change what is measured.
+	if !render.OnlyPolicyProblems(errs) {
+		return compliance.Standard{}, false
 	}
 	s, err := compliance.FromResolved(resolved)
 	if err != nil {

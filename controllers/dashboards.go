@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -77,7 +78,7 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !std.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	resolved, reason, msg := resolveStandard(ctx, r.Client, &std)
+	resolved, reason, msg, _ := resolveStandard(ctx, r.Client, &std, time.Now())
 	if resolved == nil {
 		// The standard's Ready condition reports it; the last good dashboard stays.
 		log.Info("Dashboard not rendered", "reason", reason, "message", msg)

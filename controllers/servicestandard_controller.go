@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/policies"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -75,13 +77,14 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 	}()
 
-	resolved, reason, msg := resolveStandard(ctx, r.Client, std)
+	now := time.Now()
+	resolved, reason, msg, err := resolveStandard(ctx, r.Client, std, now)
 	if resolved == nil {
 		r.setReady(std, false, reason, msg)
 		if reason == pledgev1.ReasonInvalidSpec {
 			log.Info("Spec is invalid; generated objects are left as they were", "reason", msg)
 		}
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, err
 	}
 	resolved.Cluster = r.Cluster
 
@@ -105,6 +108,11 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		msg += warningsMarker + w
 	}
 	r.setReady(std, true, pledgev1.ReasonApplied, msg)
+	// A calendar standard's burn-rate factors follow the length of the current period: render
+	// it again when the next one starts.
+	if next, ok := render.NextPeriodStartOf(&std.Spec, now); ok {
+		return ctrl.Result{RequeueAfter: next.Sub(now) + time.Second}, nil
+	}
 	return ctrl.Result{}, nil
 }
 
@@ -138,25 +146,23 @@ func (r *ServiceStandardReconciler) setReady(std *pledgev1.ServiceStandard, read
 	}
 }
 
-// resolveStandard fetches the referenced policy and validates the standard. On failure it
-// returns nil with the reason and message for the Ready condition.
-func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.ServiceStandard) (*render.Standard, string, string) {
-	var policy *pledgev1.EscalationPolicy
-	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
-		policy = &pledgev1.EscalationPolicy{}
-		err := c.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy)
-		if apierrors.IsNotFound(err) {
-			return nil, pledgev1.ReasonPolicyNotFound, fmt.Sprintf("spec.escalation.policyRef.name: EscalationPolicy %q not found in namespace %s", e.PolicyRef.Name, std.Namespace)
-		}
-		if err != nil {
-			return nil, pledgev1.ReasonApplyFailed, err.Error()
+// resolveStandard validates the standard with its referenced policy, for the calendar period
+// that contains now. On failure it returns nil with the reason and message for the Ready
+// condition, and an error when it should be retried (the policy could not be read).
+func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.ServiceStandard, now time.Time) (*render.Standard, string, string, error) {
+	resolved, errs := render.ResolveAt(std, policies.From(ctx, c), now)
+	if len(errs) == 0 {
+		return resolved, "", "", nil
+	}
+	for _, e := range errs {
+		if e.Type == field.ErrorTypeInternal {
+			return nil, pledgev1.ReasonApplyFailed, e.Error(), e
 		}
 	}
-	resolved, errs := render.Resolve(std, policy)
-	if len(errs) > 0 {
-		return nil, pledgev1.ReasonInvalidSpec, errs.ToAggregate().Error()
+	if len(errs) == 1 && errs[0].Type == field.ErrorTypeNotFound && render.OnlyPolicyProblems(errs) {
+		return nil, pledgev1.ReasonPolicyNotFound, fmt.Sprintf("%s: EscalationPolicy %q not found in namespace %s", errs[0].Field, errs[0].BadValue, std.Namespace), nil
 	}
-	return resolved, "", ""
+	return nil, pledgev1.ReasonInvalidSpec, errs.ToAggregate().Error(), nil
 }
 
 // SetupWithManager registers the controller: standards, the policies they reference (through

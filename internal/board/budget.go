@@ -9,9 +9,9 @@ import (
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
-	"k8s.io/apimachinery/pkg/types"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/policies"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -102,22 +102,12 @@ func (b *Board) budgetChart(ctx context.Context, s *render.Standard, now time.Ti
 // for the calendar period that contains now, as the compliance runner does. It returns nil and the problems when the standard does not resolve;
 // a missing policy only leaves the escalation out.
 func (b *Board) resolve(ctx context.Context, std *pledgev1.ServiceStandard, now time.Time) (*render.Standard, []string) {
-	var policy *pledgev1.EscalationPolicy
+	resolved, errs := render.ResolveAt(std, policies.From(ctx, b.reader), now)
 	var problems []string
-	if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
-		policy = &pledgev1.EscalationPolicy{}
-		if err := b.reader.Get(ctx, types.NamespacedName{Namespace: std.Namespace, Name: e.PolicyRef.Name}, policy); err != nil {
-			policy = nil
-		}
-	}
-	resolved, errs := render.ResolveAt(std, policy, now)
-	fatal := false
 	for _, e := range errs {
 		problems = append(problems, e.Error())
-		if e.Field != "spec.escalation.policyRef.name" {
-			fatal = true
-		}
 	}
+	fatal := !render.OnlyPolicyProblems(errs)
 	if fatal {
 		return nil, problems
 	}

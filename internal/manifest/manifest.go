@@ -323,7 +323,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 			}
 			policy = policies[key]
 		}
-		resolved, errs := render.Resolve(std, policy)
+		resolved, errs := render.Resolve(std, render.Policies(policy))
 		if len(errs) > 0 {
 			problems = append(problems, fieldProblems(src.File, resource, errs)...)
 			continue

@@ -138,7 +138,7 @@ func fzResolve(t *testing.T, stdDoc, policyDoc string) []*render.Standard {
 		if p != nil {
 			pc = p.DeepCopy()
 		}
-		s, errs := render.Resolve(std.DeepCopy(), pc)
+		s, errs := render.Resolve(std.DeepCopy(), render.Policies(pc))
 		for _, e := range errs {
 			if e.Field == "" {
 				t.Errorf("error without a field path: %v", e)

@@ -29,18 +29,20 @@ var (
 
 // Resolve validates a standard beyond what the CRD schema can check (PromQL, durations,
 // time zones, window arithmetic, references) and resolves it into the model that is rendered.
-// policy is the EscalationPolicy named by spec.escalation.policyRef, or nil when it was not
-// found (or not referenced). Every error carries the field path.
+// policies finds the EscalationPolicy named by spec.escalation.policyRef. Every error carries
+// the field path; a policy that is missing, invalid or could not be read (a field.InternalError)
+// is an error on spec.escalation.policyRef.name, and the rest of the standard is still resolved
+// (see OnlyPolicyProblems).
 //
 // Resolve computes a calendar window's burn-rate factors from the nominal period length (30d,
 // 90d); ResolveAt from the real length of the period that contains now.
-func Resolve(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy) (*Standard, field.ErrorList) {
-	return ResolveAt(std, policy, time.Time{})
+func Resolve(std *pledgev1.ServiceStandard, policies PolicyLookup) (*Standard, field.ErrorList) {
+	return ResolveAt(std, policies, time.Time{})
 }
 
 // ResolveAt is Resolve for the calendar period that contains now (the nominal length when now
 // is zero). The result holds until NextPeriodStartOf(&std.Spec, now).
-func ResolveAt(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy, now time.Time) (*Standard, field.ErrorList) {
+func ResolveAt(std *pledgev1.ServiceStandard, policies PolicyLookup, now time.Time) (*Standard, field.ErrorList) {
 	var errs field.ErrorList
 	spec := &std.Spec
 	specPath := field.NewPath("spec")
@@ -73,7 +75,11 @@ func ResolveAt(std *pledgev1.ServiceStandard, policy *pledgev1.EscalationPolicy,
 	if out.Window > 0 {
 		errs = append(errs, resolveAlerting(spec.Alerting, specPath.Child("alerting"), out)...)
 	}
-	errs = append(errs, resolveEscalation(spec.Escalation, policy, specPath.Child("escalation"), out)...)
+	if policy, perrs := lookupPolicy(std, out.Namespace, policies); len(perrs) > 0 {
+		errs = append(errs, perrs...)
+	} else {
+		errs = append(errs, resolveEscalation(spec.Escalation, policy, specPath.Child("escalation"), out)...)
+	}
 	pages := slices.ContainsFunc(out.Windows, func(w Window) bool { return w.Severity == pledgev1.SeverityPage })
 	if out.Escalation != nil && len(errs) == 0 && (out.AlertsDisabled || !pages) {
 		why := "every page window pair is disabled"

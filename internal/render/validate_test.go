@@ -698,7 +698,7 @@ func TestInvalidStandards(t *testing.T) {
 				policy = &pledgev1.EscalationPolicy{}
 				vtPatch(t, vtBasePolicy, tc.policy, policy)
 			}
-			_, errs := render.Resolve(&std, policy)
+			_, errs := render.Resolve(&std, render.Policies(policy))
 			if len(errs) == 0 {
 				t.Fatalf("Resolve accepted the standard; want an error on %s", tc.field)
 			}
@@ -775,7 +775,7 @@ func TestCanonicalSampleResolves(t *testing.T) {
 	if errs := render.ValidatePolicy(&policy); len(errs) > 0 {
 		t.Fatalf("policy invalid:%s", vtErrors(errs))
 	}
-	s, errs := render.Resolve(&std, &policy)
+	s, errs := render.Resolve(&std, render.Policies(&policy))
 	if len(errs) > 0 {
 		t.Fatalf("sample invalid:%s", vtErrors(errs))
 	}
@@ -991,7 +991,7 @@ func TestValidVariants(t *testing.T) {
 				policy = &pledgev1.EscalationPolicy{}
 				vtPatch(t, vtBasePolicy, nil, policy)
 			}
-			s, errs := render.Resolve(&std, policy)
+			s, errs := render.Resolve(&std, render.Policies(policy))
 			if len(errs) > 0 {
 				t.Fatalf("Resolve rejected a valid standard:%s", vtErrors(errs))
 			}
