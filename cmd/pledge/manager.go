@@ -41,6 +41,7 @@ type managerOptions struct {
 	dashboards       controllers.DashboardOptions
 	target           targetOptions
 	workers          int
+	historyQueries   int
 	zap              zap.Options
 }
 
@@ -80,6 +81,7 @@ func managerCommand() *cobra.Command {
 	f.StringVar(&o.dashboards.Namespace, "grafana-dashboard-namespace", "", "namespace of the dashboard ConfigMaps (default: each standard's own)")
 	o.target.bind(f)
 	f.IntVar(&o.workers, "max-concurrent-reconciles", 4, "how many standards are reconciled at once")
+	f.IntVar(&o.historyQueries, "history-queries", compliance.DefaultHistoryQueries, "the most queries of raw history a compliance poll sends, for the part of a window not yet covered by Pledge's hourly totals (at least 1)")
 	zfs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(zfs)
 	f.AddGoFlagSet(zfs)
@@ -157,6 +159,10 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 			Querier: q, Interval: o.pollInterval, MaxAge: o.statusMaxAge,
 			Options: compliance.Options{AtRiskBudget: o.atRiskBudget, Periods: o.periods, Cluster: cluster},
 		}
+		if o.historyQueries < 1 {
+			return fmt.Errorf("--history-queries %d: want at least 1", o.historyQueries)
+		}
+		copts.Compliance.Options.History = &compliance.History{Queries: o.historyQueries}
 	} else {
 		ctrl.Log.WithName("setup").Info("No --prometheus-url: standards get rules and routing, but no compliance status and no RulesLoaded check")
 	}
