@@ -8,7 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+
+	"k8s.io/apimachinery/pkg/types"
+
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/controllers"
 	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 	"github.com/pledge-dev/pledge/test/procs"
@@ -141,39 +147,70 @@ func TestComplianceThroughThanosQuery(t *testing.T) {
 	}
 }
 
-// TestThanosRulerPages runs Pledge's plain rule file for one standard — the file the files
-// target writes — in a Thanos Ruler that evaluates it through a Thanos Querier over a sidecar
-// (raw series) and the Ruler itself (recorded series), and sends to a real Alertmanager: the
-// groups are loaded, the query API shows them as RulesLoaded reads them, and a burn pages.
+// rulerTier2 is the delay of tier 2 of the escalating standard shop/payments.
+const rulerTier2 = 10 * time.Second
+
+// paymentsStandard escalates: tier 1 at once (/payments/tier1), tier 2 after rulerTier2
+// (/payments/tier2). Its tiers read the pages' ALERTS series.
+func paymentsStandard(hook func(path string) string) string {
+	return fmt.Sprintf(`apiVersion: pledge.dev/v1alpha1
+kind: ServiceStandard
+metadata: {name: payments, namespace: shop}
+spec:
+  service: payments
+  window: 30d
+  objectives:
+    - name: availability
+      target: "99.9"
+      ratio:
+        errors: http_requests_total{job="payments",code=~"5.."}
+        total: http_requests_total{job="payments"}
+  escalation:
+    tiers:
+      - name: on-call
+        after: 0m
+        receivers: [{name: pager, webhookConfigs: [{url: %q}]}]
+      - name: team-lead
+        after: %s
+        receivers: [{name: lead, webhookConfigs: [{url: %q}]}]
+`, hook("/payments/tier1"), model.Duration(rulerTier2), hook("/payments/tier2"))
+}
+
+// TestThanosRulerPages runs Pledge's plain rule files — one per standard, as the files target
+// writes them — in a Thanos Ruler that evaluates them through a Thanos Querier over a sidecar
+// (raw series) and the Ruler itself (recorded series and ALERTS), and sends to a real
+// Alertmanager running Pledge's routing: the groups are loaded, the query API shows them as
+// RulesLoaded reads them, a burn pages, and an escalating standard's tiers follow.
 func TestThanosRulerPages(t *testing.T) {
 	procs.Tool(t, "THANOS")
 	procs.Tool(t, "ALERTMANAGER")
 	hook := procs.StartWebhook(t)
-	am := procs.StartAlertmanager(t, procs.AlertmanagerOptions{Config: fmt.Sprintf(`route:
-  receiver: hook
-  group_by: [alertname, service_standard, severity]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs: [{url: %q}]
-`, hook.URL("/pages"))})
-
-	resolved := resolveStandards(t, thanosStandard)
-	rules, err := render.RulesFile(resolved[:1])
-	if err != nil {
-		t.Fatal(err)
+	resolved := resolveStandards(t, thanosStandard+"---\n"+paymentsStandard(hook.URL))
+	// Each standard's file as the files target writes it: render.RulesFile of the one standard,
+	// named by controllers.RuleFileName.
+	files := map[string][]byte{}
+	for _, std := range resolved {
+		b, err := render.RulesFile([]*render.Standard{std})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[controllers.RuleFileName(types.NamespacedName{Namespace: std.Namespace, Name: std.Name})] = b
 	}
+	am := procs.StartAlertmanager(t, procs.AlertmanagerOptions{Config: platformRoot(t, resolved, hook.URL("/pages"))})
 
 	// 50% errors from the start: every burn-rate pair measures the seconds there are and fires.
-	exporter := procs.StartExporter(t)
-	exporter.Counter("http_requests_total", "code", "200", "path", "/").SetRate(50)
-	exporter.Counter("http_requests_total", "code", "500", "path", "/").SetRate(50)
-	exporter.Counter("http_requests_total", "code", "200", "path", "/search").SetRate(10)
+	checkout, payments := procs.StartExporter(t), procs.StartExporter(t)
+	checkout.Counter("http_requests_total", "code", "200", "path", "/").SetRate(50)
+	checkout.Counter("http_requests_total", "code", "500", "path", "/").SetRate(50)
+	checkout.Counter("http_requests_total", "code", "200", "path", "/search").SetRate(10)
+	payments.Counter("http_requests_total", "code", "200").SetRate(50)
+	payments.Counter("http_requests_total", "code", "500").SetRate(50)
 	prom := procs.StartPrometheus(t, procs.PrometheusOptions{
 		ScrapeInterval: time.Second,
-		ScrapeConfigs:  []procs.ScrapeConfig{{JobName: "checkout", Targets: []string{exporter.Target()}}},
+		ScrapeConfigs: []procs.ScrapeConfig{
+			{JobName: "checkout", Targets: []string{checkout.Target()}},
+			{JobName: "payments", Targets: []string{payments.Target()}},
+		},
 		ExternalLabels: map[string]string{"prometheus": "e2e"},
 	})
 	sidecar := procs.StartThanosSidecar(t, prom, procs.ThanosOptions{})
@@ -192,15 +229,16 @@ receivers:
 		Alertmanagers: []string{am.URL()},
 	})
 	query.WaitForEndpoints(t, 30*time.Second, sidecar.GRPCAddr(), rulerAddr)
-	// As the files target delivers: the standard's file is written into the rules directory,
+	// As the files target delivers: the standards' files are written into the rules directory,
 	// then the Ruler is told to reload (pledge manager --prometheus-reload-url=<ruler>).
-	ruler.WriteRuleFile("shop_checkout.rules.yaml", string(rules))
+	for name, b := range files {
+		ruler.WriteRuleFile(name, string(b))
+	}
 	ruler.Reload()
 	started := time.Now()
 
 	// Every generated group is loaded in the Ruler, and the Querier's rules API — what
 	// pledge manager --prometheus-url=<querier> reads for RulesLoaded — shows them too.
-	live := compliance.WantLive(resolved[0])
 	for name, url := range map[string]string{"thanos rule": ruler.URL(), "thanos query": query.URL()} {
 		q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: url, Timeout: 10 * time.Second}, nil)
 		if err != nil {
@@ -210,30 +248,29 @@ receivers:
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		status, reason, msg := compliance.Running{Groups: groups}.RulesLoaded(live, time.Hour, 0)
-		if status != "True" {
-			t.Errorf("%s /api/v1/rules: RulesLoaded %s %s: %s (groups %v)", name, status, reason, msg, groups)
+		for _, std := range resolved {
+			status, reason, msg := compliance.Running{Groups: groups}.RulesLoaded(compliance.WantLive(std), time.Hour, 0)
+			if status != "True" {
+				t.Errorf("%s /api/v1/rules, %s: RulesLoaded %s %s: %s (groups %v)", name, std.Name, status, reason, msg, groups)
+			}
 		}
 	}
 
-	// The burn pages: the Ruler evaluated the page pair on series it recorded itself.
-	n := hook.WaitFor(t, func(ns []procs.Notification) bool {
+	// checkout has no escalation: its burn pages through the platform's root route. The Ruler
+	// evaluated the page pair on rates it recorded itself.
+	var page procs.WebhookAlert
+	hook.WaitFor(t, func(ns []procs.Notification) bool {
 		for _, n := range ns {
-			if n.Status == "firing" && n.CommonLabels["alertname"] == render.AlertBurnRate && n.CommonLabels["severity"] == "page" {
-				return true
+			for _, a := range n.Alerts {
+				if n.Path == "/pages" && a.Status == "firing" && a.Labels["alertname"] == render.AlertBurnRate && a.Labels["severity"] == "page" {
+					page = a
+					return true
+				}
 			}
 		}
 		return false
 	}, 2*time.Minute)
-	var page procs.WebhookAlert
-	for _, got := range n {
-		for _, a := range got.Alerts {
-			if a.Labels["alertname"] == render.AlertBurnRate && a.Labels["severity"] == "page" && page.Labels == nil {
-				page = a
-			}
-		}
-	}
-	t.Logf("page notified %s after the Ruler loaded the rules: %v", time.Since(started).Round(time.Millisecond), page.Labels)
+	t.Logf("checkout page notified %s after the Ruler loaded the rules: %v", time.Since(started).Round(time.Millisecond), page.Labels)
 	for k, v := range map[string]string{"service_standard": "checkout", "namespace": "shop", "service": "checkout", "objective": "availability"} {
 		if page.Labels[k] != v {
 			t.Errorf("page label %s = %q, want %q (labels %v)", k, page.Labels[k], v, page.Labels)
@@ -243,18 +280,67 @@ receivers:
 		t.Errorf("page lacks summary/description: %v", page.Annotations)
 	}
 
-	// The recorded series are the Ruler's: the Querier has them, Prometheus does not.
-	recorded := fmt.Sprintf(`%s{service_standard="checkout",objective="availability"}`, render.SeriesErrors)
-	query.WaitForQuery(t, recorded, procs.NonEmpty, 10*time.Second)
-	if v, err := prom.Query(context.Background(), recorded); err != nil || len(v) > 0 {
-		t.Errorf("Prometheus has %s: %v (error %v); only the Ruler records it here", recorded, v, err)
+	// payments escalates: tier 1 with its first page, tier 2 not before its delay. The tiers
+	// read the pages' ALERTS, which only the Ruler's own store holds.
+	tier1 := hook.WaitForFirst(t, "/payments/tier1", "firing", time.Minute)
+	a1 := onlyAlert(t, tier1, "shop/payments/on-call", map[string]string{
+		"alertname": render.AlertEscalation, "escalation_tier": "1", "service_standard": "payments", "severity": "page"})
+	tier2 := hook.WaitForFirst(t, "/payments/tier2", "firing", rulerTier2+time.Minute)
+	a2 := onlyAlert(t, tier2, "shop/payments/team-lead", map[string]string{
+		"alertname": render.AlertEscalation, "escalation_tier": "2", "service_standard": "payments"})
+	t.Logf("payments: tier 1 notified %s after the rules loaded; tier 2 started %s after tier 1",
+		tier1.Received.Sub(started).Round(time.Millisecond), a2.StartsAt.Sub(a1.StartsAt))
+	if got := a2.StartsAt.Sub(a1.StartsAt); got < rulerTier2 {
+		t.Errorf("tier 2 started %s after tier 1, want at least its delay %s", got, rulerTier2)
+	}
+
+	// The recorded series and ALERTS are the Ruler's: the Querier has them, Prometheus does not.
+	for _, q := range []string{
+		fmt.Sprintf(`%s{service_standard="checkout",objective="availability"}`, render.SeriesErrors),
+		fmt.Sprintf(`ALERTS{alertname=%q,service_standard="payments",alertstate="firing"}`, render.AlertBurnRate),
+	} {
+		query.WaitForQuery(t, q, procs.NonEmpty, 10*time.Second)
+		if v, err := prom.Query(context.Background(), q); err != nil || len(v) > 0 {
+			t.Errorf("Prometheus has %s: %v (error %v); only the Ruler writes it here", q, v, err)
+		}
 	}
 	// The search objective is within its budget (no errors): it must not page.
-	for _, got := range hook.Received("/pages") {
-		for _, a := range got.Alerts {
+	for _, n := range hook.Received("/pages") {
+		for _, a := range n.Alerts {
 			if a.Labels["objective"] == "search" {
 				t.Errorf("search paged without errors: %v", a.Labels)
 			}
 		}
 	}
+}
+
+// platformRoot is Pledge's rendered Alertmanager configuration for the standards at test
+// speed (fastRoot), with the platform's own receiver at the root, a webhook to url: alerts of
+// standards without escalation reach it, as they would reach a platform team's default route.
+func platformRoot(t *testing.T, standards []*render.Standard, url string) string {
+	t.Helper()
+	b, err := render.AlertmanagerFile(standards, render.SMTP{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(fastRoot(t, b)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	receivers, _ := cfg["receivers"].([]any)
+	found := false
+	for _, r := range receivers {
+		if r, ok := r.(map[string]any); ok && r["name"] == render.DefaultReceiver {
+			r["webhook_configs"] = []any{map[string]any{"url": url}}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the rendered configuration has no receiver %s:\n%s", render.DefaultReceiver, b)
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
