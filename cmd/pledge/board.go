@@ -24,9 +24,8 @@ func addBoard(mgr ctrl.Manager, addr string, o controllers.Options) error {
 	if o.Compliance != nil {
 		q = o.Compliance.Querier
 	}
-	srv := &board.Server{Addr: addr, Handler: board.New(mgr.GetClient(), q, board.Options{Events: mgr.GetAPIReader(), Cluster: o.Cluster})}
-	if err := srv.Listen(); err != nil {
+	if _, err := board.AddToManager(mgr, addr, q, o.Cluster); err != nil {
 		return fmt.Errorf("--web-address: %w", err)
 	}
-	return mgr.Add(srv)
+	return nil
 }

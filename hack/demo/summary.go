@@ -54,21 +54,22 @@ func summarize(st state) string {
 
 	fmt.Fprintf(&b, `
 Look around:
+  Board           %[12]s   (every standard's standing, budget charts, tiers)
   export KUBECONFIG=%[1]s   (or: source %[2]s)
   %[3]s describe servicestandard -n shop checkout
-  %[3]s get prometheusrules,alertmanagerconfigs -A
   kube-apiserver  %[4]s
   Prometheus      %[5]s   (HTTP API only, no web UI):
                   curl -s '%[5]s/api/v1/query?query=pledge:objective_errors:rate5m'
   Alertmanager    %[6]s   %[7]s alert query --alertmanager.url=%[6]s
   Pledge metrics  %[8]s
   Logs            %[9]s, %[10]s
-  Configuration   %[11]s (rendered from the standards every few seconds)
+  Rules           %[11]s (the manager's files target: one file per standard, Prometheus reloaded on change)
+  Configuration   %[13]s (Alertmanager's, written and reloaded by the files target)
 
 Stop with: make demo-down
 `, st.Kubeconfig, rel(filepath.Join(st.Dir, "env")), rel(st.Kubectl), st.APIServer, st.Prometheus, st.Alertmanager, rel(st.Amtool),
 		st.Manager, rel(filepath.Join(st.Dir, "demo.log")), rel(filepath.Join(st.Dir, "run", "logs"))+"/",
-		rel(filepath.Join(st.Dir, "run", "config"))+"/")
+		rel(filepath.Join(st.Dir, "run", "rules"))+"/", st.Board, rel(filepath.Join(st.Dir, "run", "config"))+"/")
 	return b.String()
 }
 

@@ -30,8 +30,10 @@ import (
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
+	"github.com/pledge-dev/pledge/internal/board"
 	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/manifest"
+	"github.com/pledge-dev/pledge/internal/render"
 	"github.com/pledge-dev/pledge/test/procs"
 )
 
@@ -53,6 +55,7 @@ type state struct {
 	Prometheus   string    `json:"prometheus"`
 	Alertmanager string    `json:"alertmanager"`
 	Manager      string    `json:"managerMetrics"`
+	Board        string    `json:"board"`
 	Kubectl      string    `json:"kubectl"`
 	Amtool       string    `json:"amtool"`
 	Dir          string    `json:"dir"`
@@ -193,7 +196,7 @@ func up(o options) error {
 
 	step("starting the Pledge manager in-process (--target=files into %s and %s; compliance against %s every %s)",
 		rel(rulesDir), rel(am.ConfigPath()), prom.URL(), pollInterval)
-	startManager(t, ctx, cfg, scheme, controllers.FilesOptions{
+	st.Board = startManager(t, ctx, cfg, scheme, controllers.FilesOptions{
 		RulesDir: rulesDir, AlertmanagerConfigFile: am.ConfigPath(),
 		PrometheusReloadURL: prom.URL(), AlertmanagerReloadURL: am.URL(),
 	}, prom.URL(), am.URL(), managerPort, logs)
@@ -258,8 +261,9 @@ func startControlPlane(t *cliT, o options, run string, st *state) *rest.Config {
 	etcdLog := openLog(t, filepath.Join(run, "logs", "etcd.log"))
 	apiLog := openLog(t, filepath.Join(run, "logs", "kube-apiserver.log"))
 	env := &envtest.Environment{
-		BinaryAssetsDirectory:    filepath.Join(o.bin, "k8s"),
-		CRDDirectoryPaths:        []string{o.crds, filepath.Join(o.bin, "crds", "monitoring.coreos.com")},
+		BinaryAssetsDirectory: filepath.Join(o.bin, "k8s"),
+		// Pledge's own CRDs only: the files target needs no prometheus-operator CRDs.
+		CRDDirectoryPaths:        []string{o.crds},
 		ErrorIfCRDPathMissing:    true,
 		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  30 * time.Second,
@@ -345,10 +349,11 @@ func namespaceOf(obj client.Object) string {
 	return "default"
 }
 
-// startManager runs the Pledge controllers with the files target, compliance measurement and the
-// RulesLoaded check, as `pledge manager --target=files --rules-dir … --prometheus-url
-// --alertmanager-url` does, in this process. Its log goes to logs/manager.log.
-func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, files controllers.FilesOptions, prometheusURL, alertmanagerURL string, metricsPort int, logs string) {
+// startManager runs the Pledge controllers with the files target, compliance measurement, the
+// RulesLoaded check and the board, as `pledge manager --target=files --rules-dir …
+// --prometheus-url --alertmanager-url --web-address` does, in this process, and returns the
+// board's URL. Its log goes to logs/manager.log.
+func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, files controllers.FilesOptions, prometheusURL, alertmanagerURL string, metricsPort int, logs string) string {
 	ctrl.SetLogger(zap.New(zap.WriteTo(openLog(t, filepath.Join(logs, "manager.log")))))
 	mgr, err := controllers.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -377,6 +382,10 @@ func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtim
 	if err := controllers.Setup(ctx, mgr, opts); err != nil {
 		t.Fatal(err)
 	}
+	boardAddr, err := board.AddToManager(mgr, "127.0.0.1:0", q, render.ClusterLabel{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	mctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(func() {
@@ -394,6 +403,7 @@ func startManager(t *cliT, ctx context.Context, cfg *rest.Config, scheme *runtim
 			t.Fatalf("the manager stopped: %v", err)
 		}
 	}()
+	return "http://" + boardAddr + "/"
 }
 
 // waitForStanding waits until every standard is Ready, its rules and receivers loaded
@@ -551,7 +561,7 @@ func readState(dir string) (state, error) {
 
 // writeEnv writes shell exports for the demo's endpoints: source bin/demo/env.
 func writeEnv(dir string, st state) error {
-	content := fmt.Sprintf("# Pledge demo (pid %d): source this file.\nexport KUBECONFIG=%q\nexport PLEDGE_DEMO_PROMETHEUS=%q\nexport PLEDGE_DEMO_ALERTMANAGER=%q\n",
-		st.PID, st.Kubeconfig, st.Prometheus, st.Alertmanager)
+	content := fmt.Sprintf("# Pledge demo (pid %d): source this file.\nexport KUBECONFIG=%q\nexport PLEDGE_DEMO_PROMETHEUS=%q\nexport PLEDGE_DEMO_ALERTMANAGER=%q\nexport PLEDGE_DEMO_BOARD=%q\n",
+		st.PID, st.Kubeconfig, st.Prometheus, st.Alertmanager, st.Board)
 	return os.WriteFile(filepath.Join(dir, "env"), []byte(content), 0o644)
 }

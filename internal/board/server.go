@@ -8,6 +8,11 @@ import (
 	"time"
 
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/pledge-dev/pledge/internal/compliance"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // Server serves a handler (the board) on an address as a manager Runnable. It does not need
@@ -57,3 +62,14 @@ func (s *Server) Start(ctx context.Context) error {
 
 // NeedLeaderElection is false: every replica serves the board.
 func (s *Server) NeedLeaderElection() bool { return false }
+
+// AddToManager serves the board on addr from the manager, in every replica (the Server needs no
+// leader election): standards and policies from its cache, events from the API server past the
+// cache, budget charts from q (nil: none). It binds addr at once and returns the bound address.
+func AddToManager(mgr ctrl.Manager, addr string, q compliance.Querier, cluster render.ClusterLabel) (string, error) {
+	srv := &Server{Addr: addr, Handler: New(mgr.GetClient(), q, Options{Events: mgr.GetAPIReader(), Cluster: cluster})}
+	if err := srv.Listen(); err != nil {
+		return "", err
+	}
+	return srv.Addr, mgr.Add(srv)
+}
