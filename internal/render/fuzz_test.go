@@ -164,6 +164,11 @@ func fzSeeds(f *testing.F) {
 	f.Add(sampleStd, "")
 	f.Add(vtBaseStandard, "")
 	f.Add(vtBaseStandard, vtBasePolicy)
+	grouped, err := os.ReadFile(groupedFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(grouped), "")
 	f.Add(`
 metadata: {name: probe}
 spec:
