@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,8 +12,10 @@ import (
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
@@ -185,17 +189,8 @@ func TestThanosRulerPages(t *testing.T) {
 	procs.Tool(t, "THANOS")
 	procs.Tool(t, "ALERTMANAGER")
 	hook := procs.StartWebhook(t)
-	resolved := resolveStandards(t, thanosStandard+"---\n"+paymentsStandard(hook.URL))
-	// Each standard's file as the files target writes it: render.RulesFile of the one standard,
-	// named by controllers.RuleFileName.
-	files := map[string][]byte{}
-	for _, std := range resolved {
-		b, err := render.RulesFile([]*render.Standard{std})
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[controllers.RuleFileName(types.NamespacedName{Namespace: std.Namespace, Name: std.Name})] = b
-	}
+	docs := thanosStandard + "---\n" + paymentsStandard(hook.URL)
+	resolved := resolveStandards(t, docs)
 	am := procs.StartAlertmanager(t, procs.AlertmanagerOptions{Config: platformRoot(t, resolved, hook.URL("/pages"))})
 
 	// 50% errors from the start: every burn-rate pair measures the seconds there are and fires.
@@ -229,12 +224,29 @@ func TestThanosRulerPages(t *testing.T) {
 		Alertmanagers: []string{am.URL()},
 	})
 	query.WaitForEndpoints(t, 30*time.Second, sidecar.GRPCAddr(), rulerAddr)
-	// As the files target delivers: the standards' files are written into the rules directory,
-	// then the Ruler is told to reload (pledge manager --prometheus-reload-url=<ruler>).
-	for name, b := range files {
-		ruler.WriteRuleFile(name, string(b))
+	// The product delivers the rules: pledge manager --target=files --rules-dir=<the Ruler's
+	// rule directory> --prometheus-reload-url=<the Ruler>, on a real API server.
+	cfg := procs.StartAPIServer(t, []string{filepath.Join("..", "..", "config", "crd", "bases")})
+	startManager(t, cfg, controllers.Options{Target: controllers.TargetFiles,
+		Files: controllers.FilesOptions{RulesDir: ruler.RuleDir(), PrometheusReloadURL: ruler.URL()}})
+	c, err := client.New(cfg, client.Options{Scheme: controllers.NewScheme()})
+	if err != nil {
+		t.Fatal(err)
 	}
-	ruler.Reload()
+	createNamespace(t, c, "shop")
+	for _, doc := range strings.Split(docs, "---\n") {
+		std := &pledgev1.ServiceStandard{}
+		if err := sigsyaml.Unmarshal([]byte(doc), std); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Create(context.Background(), std); err != nil {
+			t.Fatal(err)
+		}
+		waitCondition(t, c, client.ObjectKeyFromObject(std), pledgev1.ConditionReady, metav1.ConditionTrue, pledgev1.ReasonApplied, 30*time.Second)
+		if _, err := os.Stat(filepath.Join(ruler.RuleDir(), controllers.RuleFileName(client.ObjectKeyFromObject(std)))); err != nil {
+			t.Fatalf("the files target wrote no rule file for %s: %v", std.Name, err)
+		}
+	}
 	started := time.Now()
 
 	// Every generated group is loaded in the Ruler, and the Querier's rules API — what
