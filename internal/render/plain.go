@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode"
 
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"github.com/prometheus/common/model"
@@ -262,38 +263,43 @@ func plainTimeIntervalOf(ti monitoringv1alpha1.MuteTimeInterval, name string) pl
 	return out
 }
 
-// plainKind maps one kind of prometheus-operator receiver config to Alertmanager's own.
-type plainKind struct {
-	key    string
-	fields map[string]string // camelCase field -> snake_case; a "_file" target takes a secret reference
-	maps   []string          // fields that are lists of {key, value} in the CRD and maps in Alertmanager
-}
-
+// plainKinds are the receiver kinds of prometheus-operator's AlertmanagerConfig, by their list
+// key, and what differs in Alertmanager's own format beyond camelCase becoming snake_case.
 var plainKinds = map[string]plainKind{
-	"webhookConfigs": {key: "webhook_configs", fields: map[string]string{
-		"sendResolved": "send_resolved", "url": "url", "urlSecret": "url_file", "maxAlerts": "max_alerts", "timeout": "timeout",
-	}},
-	"emailConfigs": {key: "email_configs", fields: map[string]string{
-		"sendResolved": "send_resolved", "to": "to", "from": "from", "hello": "hello", "smarthost": "smarthost",
-		"authUsername": "auth_username", "authPassword": "auth_password_file", "authIdentity": "auth_identity",
-		"html": "html", "text": "text", "requireTLS": "require_tls", "headers": "headers",
-	}, maps: []string{"headers"}},
-	"slackConfigs": {key: "slack_configs", fields: map[string]string{
-		"sendResolved": "send_resolved", "apiURL": "api_url_file", "channel": "channel", "username": "username",
-		"color": "color", "title": "title", "titleLink": "title_link", "pretext": "pretext", "text": "text",
-		"footer": "footer", "fallback": "fallback", "iconEmoji": "icon_emoji", "iconURL": "icon_url", "linkNames": "link_names",
-	}},
-	"pagerdutyConfigs": {key: "pagerduty_configs", fields: map[string]string{
-		"sendResolved": "send_resolved", "routingKey": "routing_key_file", "serviceKey": "service_key_file",
-		"url": "url", "client": "client", "clientURL": "client_url", "description": "description",
-		"severity": "severity", "class": "class", "group": "group", "component": "component", "source": "source",
-		"details": "details",
-	}, maps: []string{"details"}},
+	"webhookConfigs": {renames: map[string]string{"urlSecret": "url"}},
+	"emailConfigs":   {maps: []string{"headers"}},
+	"slackConfigs":   {},
+	"pagerdutyConfigs": {renames: map[string]string{"pagerDutyImageConfigs": "images", "pagerDutyLinkConfigs": "links"}, maps: []string{"details"},
+		nested: map[string]map[string]string{"pagerDutyLinkConfigs": {"alt": "text"}}},
+	"opsgenieConfigs": {maps: []string{"details"}},
+	"discordConfigs":  {renames: map[string]string{"apiURL": "webhook_url"}},
+	// Alertmanager reads the WeChat API secret only inline, which a rendered file cannot hold.
+	"wechatConfigs":     {unsupported: []string{"apiSecret"}},
+	"victoropsConfigs":  {maps: []string{"customFields"}},
+	"pushoverConfigs":   {},
+	"snsConfigs":        {unsupported: []string{"useAWSHTTPClient"}},
+	"telegramConfigs":   {},
+	"webexConfigs":      {},
+	"msteamsConfigs":    {},
+	"msteamsv2Configs":  {},
+	"rocketchatConfigs": {},
 }
 
-// plainReceiver converts a receiver to Alertmanager's configuration format. Secret references
-// become *_file paths under SecretsDir/namespace. A field the plain format cannot carry is an
-// error rather than being dropped.
+// plainKind is how one kind of receiver config differs from a plain camelCase-to-snake_case
+// conversion.
+type plainKind struct {
+	renames     map[string]string // camelCase field -> Alertmanager's name (before a secret's _file)
+	maps        []string          // lists of {key, value} in the CRD, maps in Alertmanager
+	unsupported []string          // fields with no plain equivalent
+	// nested renames keys within a field's objects where Alertmanager names them otherwise.
+	nested map[string]map[string]string
+}
+
+// plainReceiver converts a receiver to Alertmanager's configuration format: every kind of
+// receiver prometheus-operator knows, each field by its snake_case name; a secret reference
+// becomes the field's *_file path under SecretsDir/namespace. A field the plain format cannot
+// carry (httpConfig, whose secrets and TLS files have no generic mapping) is an error rather
+// than being dropped; use the prometheus-operator target for it.
 func plainReceiver(r monitoringv1alpha1.Receiver, namespace string) (map[string]any, error) {
 	out := map[string]any{"name": r.Name}
 	for kindKey, v := range receiverMap(r) {
@@ -313,7 +319,7 @@ func plainReceiver(r monitoringv1alpha1.Receiver, namespace string) (map[string]
 			}
 			configs = append(configs, c)
 		}
-		out[kind.key] = configs
+		out[snakeCase(kindKey)] = configs
 	}
 	return out, nil
 }
@@ -321,20 +327,18 @@ func plainReceiver(r monitoringv1alpha1.Receiver, namespace string) (map[string]
 func plainConfig(kind plainKind, in map[string]any, namespace string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range sortedKeys(in) {
-		target, ok := kind.fields[k]
+		if k == "httpConfig" || slices.Contains(kind.unsupported, k) {
+			return nil, fmt.Errorf("field %s is not supported by the plain alertmanager format; use --format alertmanagerconfig (the prometheus-operator target)", k)
+		}
+		target, ok := kind.renames[k]
 		if !ok {
-			return nil, fmt.Errorf("field %s is not supported by the plain alertmanager format; use --format alertmanagerconfig", k)
+			target = snakeCase(k)
 		}
 		v := in[k]
 		switch {
-		case strings.HasSuffix(target, "_file"):
-			ref, _ := v.(map[string]any)
-			name, _ := ref["name"].(string)
-			key, _ := ref["key"].(string)
-			if name == "" || key == "" {
-				return nil, fmt.Errorf("field %s must reference a secret by name and key", k)
-			}
-			out[target] = path.Join(SecretsDir, namespace, name, key)
+		case isSecretRef(v):
+			ref := v.(map[string]any)
+			out[target+"_file"] = path.Join(SecretsDir, namespace, ref["name"].(string), ref["key"].(string))
 		case slices.Contains(kind.maps, k):
 			m := map[string]any{}
 			list, _ := v.([]any)
@@ -345,10 +349,71 @@ func plainConfig(kind plainKind, in map[string]any, namespace string) (map[strin
 			}
 			out[target] = m
 		default:
-			out[target] = v
+			out[target] = snakeKeys(v, kind.nested[k])
 		}
 	}
 	return out, nil
+}
+
+// isSecretRef reports whether v is a Kubernetes secret key reference ({name, key}).
+func isSecretRef(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	name, _ := m["name"].(string)
+	key, _ := m["key"].(string)
+	for k := range m {
+		if k != "name" && k != "key" && k != "optional" {
+			return false
+		}
+	}
+	return name != "" && key != ""
+}
+
+// snakeKeys converts the keys of nested objects (Slack fields and actions, OpsGenie responders,
+// PagerDuty links) to snake_case, or to their name in renames.
+func snakeKeys(v any, renames map[string]string) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			name, ok := renames[k]
+			if !ok {
+				name = snakeCase(k)
+			}
+			out[name] = snakeKeys(e, renames)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = snakeKeys(e, renames)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// snakeCase turns a camelCase field name into Alertmanager's snake_case one, acronyms kept
+// together: apiURL is api_url, messageThreadID message_thread_id, msteamsv2Configs
+// msteamsv2_configs.
+func snakeCase(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		upper := unicode.IsUpper(r)
+		if upper && i > 0 {
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }
 
 // CheckRuleFile parses a rule file as Prometheus does when it loads it, and returns every
