@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -112,6 +115,36 @@ func TestPlainFormatRefuses(t *testing.T) {
 		_, err := render.AlertmanagerFile(resolveYAML(t, doc), render.SMTP{})
 		if err == nil || !strings.Contains(err.Error(), field) || !strings.Contains(err.Error(), "not supported by the plain alertmanager format") {
 			t.Errorf("%s: error %v, want one naming the field", field, err)
+		}
+	}
+}
+
+// TestOperatorValidation: what prometheus-operator's own validation refuses in a receiver (an
+// OpsGenie responder without id, name or username; a Slack action without text) is refused by
+// Resolve with the config's field path.
+func TestOperatorValidation(t *testing.T) {
+	for want, receiver := range map[string]string{
+		"spec.escalation.tiers[0].receivers[0].opsgenieConfigs[0]": `{name: og, opsgenieConfigs: [{apiKey: {name: og, key: key}, responders: [{type: team}]}]}`,
+		"spec.escalation.tiers[0].receivers[0].slackConfigs[0]":    `{name: sl, slackConfigs: [{apiURL: {name: s, key: u}, actions: [{type: button, url: "https://x.example.com"}]}]}`,
+	} {
+		doc := `metadata: {name: v, namespace: shop}
+spec:
+  service: v
+  objectives: [{name: a, target: "99", ratio: {errors: 'x_total{code="500"}', total: x_total}}]
+  escalation:
+    tiers: [{name: t, after: 0m, receivers: [` + receiver + `]}]
+`
+		var std pledgev1.ServiceStandard
+		if err := yaml.Unmarshal([]byte(doc), &std); err != nil {
+			t.Fatal(err)
+		}
+		_, errs := render.Resolve(&std, nil)
+		found := false
+		for _, e := range errs {
+			found = found || e.Field == want
+		}
+		if !found {
+			t.Errorf("Resolve errors %v, want one on %s", errs, want)
 		}
 	}
 }

@@ -24,6 +24,41 @@ func checkReceiverFields(r monitoringv1alpha1.Receiver, p *field.Path) field.Err
 			errs = append(errs, field.Invalid(u.path, u.value, err))
 		}
 	}
+	return append(errs, operatorChecks(r, p)...)
+}
+
+// validator is prometheus-operator's own check of a receiver config (OpsGenie, Slack) or of its
+// httpConfig.
+type validator interface{ Validate() error }
+
+// operatorChecks runs prometheus-operator's own validation of each notification config of the
+// receiver, and of its httpConfig, as the operator does before it loads an AlertmanagerConfig:
+// what it would refuse is refused here, with the config's field path.
+func operatorChecks(r monitoringv1alpha1.Receiver, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	v := reflect.ValueOf(&r).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := v.Field(i)
+		if f.Kind() != reflect.Slice {
+			continue
+		}
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		for j := range f.Len() {
+			c := f.Index(j)
+			cp := p.Child(name).Index(j)
+			if val, ok := c.Addr().Interface().(validator); ok {
+				if err := val.Validate(); err != nil {
+					errs = append(errs, field.Invalid(cp, "", err.Error()))
+				}
+			}
+			if hc := c.FieldByName("HTTPConfig"); hc.IsValid() && hc.Kind() == reflect.Pointer && !hc.IsNil() {
+				if err := hc.Interface().(validator).Validate(); err != nil {
+					errs = append(errs, field.Invalid(cp.Child("httpConfig"), "", err.Error()))
+				}
+			}
+		}
+	}
 	return errs
 }
 
