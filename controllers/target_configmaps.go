@@ -91,7 +91,7 @@ func (t *configMapsTarget) Deliver(ctx context.Context, std *pledgev1.ServiceSta
 	if err := render.CheckRuleFile([]byte(rules.Data[s.RulesFileKey()])); err != nil {
 		return nil, err
 	}
-	if err := render.CheckSize("ConfigMap", rules.Name, rules); err != nil {
+	if err := render.CheckDataSize("ConfigMap", rules.Name, rules.Data); err != nil {
 		return nil, err
 	}
 	wrote, err := t.applyGenerated(ctx, std, generated{kind: "ConfigMap", desired: rules, current: &corev1.ConfigMap{}, same: sameData})
@@ -111,6 +111,11 @@ func (t *configMapsTarget) Deliver(ctx context.Context, std *pledgev1.ServiceSta
 	routing, err := s.RoutingConfigMap()
 	if err != nil {
 		return nil, err
+	}
+	if routing != nil {
+		if err := render.CheckDataSize("ConfigMap", routing.Name, routing.Data); err != nil {
+			return nil, err
+		}
 	}
 	if routing == nil {
 		stale := &corev1.ConfigMap{}
@@ -176,6 +181,9 @@ func (t *configMapsTarget) writeSecret(ctx context.Context, without *types.Names
 		return &reasonedError{reason: pledgev1.ReasonWriteFailed, retry: true, err: fmt.Errorf("merging the Alertmanager configuration: %w", err)}
 	}
 	key := t.o.AlertmanagerSecret
+	if err := render.CheckDataSize("Secret", key.String(), map[string]string{render.AlertmanagerKey: string(merged)}); err != nil {
+		return err
+	}
 	current := &corev1.Secret{}
 	if err := t.Get(ctx, key, current); err == nil && string(current.Data[render.AlertmanagerKey]) == string(merged) {
 		return nil

@@ -14,15 +14,38 @@ const EtcdLimit = 1536 << 10
 // fields) and what others add (labels, annotations).
 const MaxObjectBytes = EtcdLimit - 256<<10
 
-// TooLargeError reports a generated object larger than MaxObjectBytes.
+// MaxDataBytes is the most data a ConfigMap or Secret holds (the API server's limit).
+const MaxDataBytes = 1 << 20
+
+// TooLargeError reports a generated object larger than MaxObjectBytes, or a ConfigMap or
+// Secret with more data than MaxDataBytes.
 type TooLargeError struct {
 	Kind, Name string
 	Bytes      int
+	// Limit is the limit exceeded; MaxObjectBytes when 0.
+	Limit int
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("the generated %s %s would be %d bytes, more than the %d that fit in etcd; "+
-		"split the standard into several (fewer objectives, graded classes, window pairs or tiers each)", e.Kind, e.Name, e.Bytes, MaxObjectBytes)
+	limit, where := e.Limit, "fit in a ConfigMap or Secret"
+	if limit == 0 {
+		limit, where = MaxObjectBytes, "fit in etcd"
+	}
+	return fmt.Sprintf("the generated %s %s would be %d bytes, more than the %d that %s; "+
+		"split the standard into several (fewer objectives, graded classes, window pairs or tiers each)", e.Kind, e.Name, e.Bytes, limit, where)
+}
+
+// CheckDataSize returns a *TooLargeError when the data of a generated ConfigMap or Secret is
+// larger than MaxDataBytes.
+func CheckDataSize(kind, name string, data map[string]string) error {
+	n := 0
+	for k, v := range data {
+		n += len(k) + len(v)
+	}
+	if n > MaxDataBytes {
+		return &TooLargeError{Kind: kind, Name: name, Bytes: n, Limit: MaxDataBytes}
+	}
+	return nil
 }
 
 // CheckSize returns a *TooLargeError when obj, a generated object, serializes to more than

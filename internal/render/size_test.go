@@ -158,7 +158,7 @@ func frontier() []largest {
 }
 
 func TestLargestAcceptedStandardsFitInEtcd(t *testing.T) {
-	biggest, biggestName := 0, ""
+	biggest, biggestName, biggestFile := 0, "", 0
 	for _, l := range frontier() {
 		name := fmt.Sprintf("%d %s objectives, %d added window pairs, %d tiers", l.expanded, l.indicator, l.windows, l.tiers)
 		s, problems := l.load(t)
@@ -180,8 +180,21 @@ func TestLargestAcceptedStandardsFitInEtcd(t *testing.T) {
 		if err := s.CheckSizes(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+		// The configmaps target's rule ConfigMap holds the plain rule file: within the API
+		// server's 1 MiB of data too.
+		cm, err := s.RulesConfigMap(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := render.CheckDataSize("ConfigMap", cm.Name, cm.Data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if n := len(cm.Data[s.RulesFileKey()]); n > biggestFile {
+			biggestFile = n
+		}
 	}
-	t.Logf("largest PrometheusRule: %d bytes (%.0f%% of etcd's limit), from %s", biggest, 100*float64(biggest)/render.EtcdLimit, biggestName)
+	t.Logf("largest PrometheusRule: %d bytes (%.0f%% of etcd's limit), from %s; largest rule file %d bytes (%.0f%% of a ConfigMap's)",
+		biggest, 100*float64(biggest)/render.EtcdLimit, biggestName, biggestFile, 100*float64(biggestFile)/render.MaxDataBytes)
 }
 
 // TestSizeMaximaAreTheCRDs: one more of anything the largest standards hold is refused, so the
