@@ -5,7 +5,8 @@
 # then runs BenchmarkThousandStandards once: a real API server, the Pledge manager, and
 # PLEDGE_BENCH_STANDARDS (default 1000) copies of the sample standard. Prints the time until all
 # are Ready, the manager's API requests per standard, its heap and RSS, and the writes while
-# idle. The output is kept in bin/bench/controller-<standards>.txt. PLEDGE_BENCH_TIMEOUT (30m) bounds the run:
+# idle. PLEDGE_BENCH_WORKERS (default 4, as pledge manager --max-concurrent-reconciles) sets the
+# reconcile workers. The output is kept in bin/bench/controller-<standards>-w<workers>.txt. PLEDGE_BENCH_TIMEOUT (30m) bounds the run:
 # 10,000 standards need about 2h on a busy 2-core machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,12 +18,12 @@ mkdir -p "$OUT"
 make --no-print-directory envtest-bins monitoring-crds BIN="$BIN"
 
 export KUBEBUILDER_ASSETS="$BIN/k8s" MONITORING_CRDS="$BIN/crds/monitoring.coreos.com"
-export PLEDGE_BENCH_STANDARDS="${PLEDGE_BENCH_STANDARDS:-1000}"
+export PLEDGE_BENCH_STANDARDS="${PLEDGE_BENCH_STANDARDS:-1000}" PLEDGE_BENCH_WORKERS="${PLEDGE_BENCH_WORKERS:-4}"
 printf '==> machine: %s cores, %s; load average:%s\n' "$(nproc)" \
 	"$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" "$(uptime | sed 's/.*load average://')"
-printf '==> PLEDGE_BENCH_STANDARDS=%s go test ./controllers -run ^$ -bench BenchmarkThousandStandards -benchtime 1x -v\n' \
-	"$PLEDGE_BENCH_STANDARDS"
+printf '==> PLEDGE_BENCH_STANDARDS=%s PLEDGE_BENCH_WORKERS=%s go test ./controllers -run ^$ -bench BenchmarkThousandStandards -benchtime 1x -v\n' \
+	"$PLEDGE_BENCH_STANDARDS" "$PLEDGE_BENCH_WORKERS"
 # -v prints the request breakdown (b.Logf) in full; -timeout covers a slow, shared machine.
 go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x -v -timeout "${PLEDGE_BENCH_TIMEOUT:-30m}" |
-	tee "$OUT/controller-$PLEDGE_BENCH_STANDARDS.txt"
+	tee "$OUT/controller-$PLEDGE_BENCH_STANDARDS-w$PLEDGE_BENCH_WORKERS.txt"
 printf '==> load average after the run:%s\n' "$(uptime | sed 's/.*load average://')"
