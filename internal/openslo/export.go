@@ -206,12 +206,12 @@ func (ex *exporter) latency(o pledgev1.Objective, e entry, p string) []entry {
 		ex.fs.add(ex.object, p+".latency.histogram", "not a selector; objective not exported")
 		return nil
 	}
-	bucket := metricName(vs) + "_bucket"
+	bucket := render.MetricName(vs) + "_bucket"
 	e.op = "lte"
 	if l.Graded == nil {
 		d, _ := parsePromDuration(string(l.Threshold))
 		e.value = ptr(seconds(d))
-		e.sli.ThresholdMetric = promMetric(withName(vs, bucket))
+		e.sli.ThresholdMetric = promMetric(render.WithName(vs, bucket))
 		return []entry{e}
 	}
 	classes := make([]string, 0, len(l.Graded.Thresholds))
@@ -230,7 +230,7 @@ func (ex *exporter) latency(o pledgev1.Objective, e entry, p string) []entry {
 		ce.weight = new(big.Rat).Quo(e.weight, big.NewRat(int64(len(classes)), 1))
 		d, _ := parsePromDuration(string(l.Graded.Thresholds[c]))
 		ce.value = ptr(seconds(d))
-		ce.sli.ThresholdMetric = promMetric(withName(vs, bucket, labels.MustNewMatcher(labels.MatchEqual, l.Graded.Label, c)))
+		ce.sli.ThresholdMetric = promMetric(render.WithName(vs, bucket, labels.MustNewMatcher(labels.MatchEqual, l.Graded.Label, c)))
 		out = append(out, ce)
 	}
 	return out

@@ -6,11 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 var promParser = parser.NewParser(parser.Options{})
@@ -121,7 +120,7 @@ func (im *importer) mapThreshold(in indicator, m *Metric, o Objective, objPath s
 		return mapped{}, false
 	}
 	vs, _ := promParser.ParseExpr(sel)
-	name := metricName(vs.(*parser.VectorSelector))
+	name := render.MetricName(vs.(*parser.VectorSelector))
 	base, isBucket := strings.CutSuffix(name, "_bucket")
 	if !isBucket || base == "" {
 		im.fs.add(in.object, p+".metricSource.spec.query", "a threshold metric maps only when it selects a classic histogram's _bucket series: "+
@@ -156,7 +155,7 @@ func (im *importer) mapThreshold(in indicator, m *Metric, o Objective, objPath s
 		return mapped{}, false
 	}
 	im.fs.note(im.object, objPath+".value", "read in seconds, the unit of Prometheus histograms; it must be one of the histogram's bucket bounds")
-	hist := withName(vs.(*parser.VectorSelector), base)
+	hist := render.WithName(vs.(*parser.VectorSelector), base)
 	return mapped{latency: &pledgev1.LatencyIndicator{Histogram: pledgev1.PromQLSelector(hist), Threshold: pledgev1.PromDuration(promDuration(d))}}, true
 }
 
@@ -214,7 +213,7 @@ func (im *importer) selector(object, p string, m *Metric, counter bool) (string,
 		im.fs.add(object, sp+".spec.query", "offset and @ modifiers are not supported")
 		return "", false
 	}
-	if metricName(vs) == "" {
+	if render.MetricName(vs) == "" {
 		im.fs.add(object, sp+".spec.query", "the selector must name its metric")
 		return "", false
 	}
@@ -258,31 +257,6 @@ func unparen(e parser.Expr) parser.Expr {
 		}
 		e = p.Expr
 	}
-}
-
-func metricName(vs *parser.VectorSelector) string {
-	if vs.Name != "" {
-		return vs.Name
-	}
-	for _, m := range vs.LabelMatchers {
-		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
-			return m.Value
-		}
-	}
-	return ""
-}
-
-// withName writes the selector with another metric name and, optionally, extra matchers.
-func withName(vs *parser.VectorSelector, name string, extra ...*labels.Matcher) string {
-	out := &parser.VectorSelector{Name: name}
-	out.LabelMatchers = append(out.LabelMatchers, labels.MustNewMatcher(labels.MatchEqual, model.MetricNameLabel, name))
-	for _, m := range vs.LabelMatchers {
-		if m.Name != model.MetricNameLabel {
-			out.LabelMatchers = append(out.LabelMatchers, m)
-		}
-	}
-	out.LabelMatchers = append(out.LabelMatchers, extra...)
-	return out.String()
 }
 
 // number is a JSON number as written.

@@ -112,7 +112,7 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 	vs, err := parseSelector(string(l.Histogram))
 	if err != nil {
 		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, err.Error()))
-	} else if name := metricName(vs); name == "" {
+	} else if name := MetricName(vs); name == "" {
 		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, "must name the histogram metric, e.g. http_request_duration_seconds{job=\"api\"}"))
 	} else if slices.ContainsFunc(vs.LabelMatchers, func(m *labelsMatcher) bool { return m.Name == "le" }) {
 		errs = append(errs, field.Invalid(p.Child("histogram"), l.Histogram, "must not match le: the threshold chooses the bucket"))
@@ -179,20 +179,20 @@ func resolveLatency(l *pledgev1.LatencyIndicator, p *field.Path, base Objective,
 		if len(errs) > 0 {
 			continue
 		}
-		name := metricName(vs)
+		name := MetricName(vs)
 		var extra []*labelsMatcher
 		if c.label != "" {
 			extra = append(extra, mustMatcher(c.label, c.value))
 		}
 		o := base
 		if native {
-			series := withName(vs, name, extra...)
+			series := WithName(vs, name, extra...)
 			o.EventsExpr, o.ErrorsExpr = nativeRates(series, d, fb, base.GroupBy)
 			// The native histogram itself: absent when the histogram or the class is wrong.
 			o.Presence = series
 		} else {
-			bucket := withName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
-			count := counterRate(withName(vs, name+"_count", extra...), fb, base.GroupBy)
+			bucket := WithName(vs, name+"_bucket", append(extra, leMatcher(d.Seconds()))...)
+			count := counterRate(WithName(vs, name+"_count", extra...), fb, base.GroupBy)
 			o.ErrorsExpr = count + " - " + counterRate(bucket, fb, base.GroupBy)
 			o.EventsExpr = count
 			// The threshold bucket: absent when the histogram, the class or the bound is wrong.

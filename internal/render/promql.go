@@ -55,8 +55,8 @@ func describe(e parser.Expr) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// metricName returns the selector's metric name, if it selects one by equality.
-func metricName(vs *parser.VectorSelector) string {
+// MetricName returns the selector's metric name, if it selects one by equality.
+func MetricName(vs *parser.VectorSelector) string {
 	if vs.Name != "" {
 		return vs.Name
 	}
@@ -68,8 +68,8 @@ func metricName(vs *parser.VectorSelector) string {
 	return ""
 }
 
-// withName returns the selector text for another metric name plus extra matchers.
-func withName(vs *parser.VectorSelector, name string, extra ...*labels.Matcher) string {
+// WithName returns the selector text for another metric name plus extra matchers.
+func WithName(vs *parser.VectorSelector, name string, extra ...*labels.Matcher) string {
 	out := &parser.VectorSelector{}
 	if model.LegacyValidation.IsValidMetricName(name) {
 		// The printer writes Name unquoted; other names stay in the quoted __name__ matcher.
