@@ -46,6 +46,9 @@ type DashboardOptions struct {
 	Labels map[string]string
 	// Namespace holds the ConfigMaps; "" puts each in its standard's namespace.
 	Namespace string
+	// Periods is how many closed calendar periods a calendar standard's dashboard shows (as
+	// pledge manager --periods keeps on the status).
+	Periods int
 }
 
 // DashboardReconciler publishes one ConfigMap per ServiceStandard holding its Grafana
@@ -78,16 +81,23 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !std.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	resolved, reason, msg, _ := resolveStandard(ctx, r.Client, &std, time.Now())
+	now := time.Now()
+	resolved, reason, msg, _ := resolveStandard(ctx, r.Client, &std, now)
 	if resolved == nil {
 		// The standard's Ready condition reports it; the last good dashboard stays.
 		log.Info("Dashboard not rendered", "reason", reason, "message", msg)
 		return ctrl.Result{}, nil
 	}
 	resolved.Cluster = r.Cluster
-	desired, err := r.desired(&std, resolved, key)
+	desired, err := r.desired(&std, resolved, key, now)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	// A calendar standard's dashboard shows its closed periods: build it again when the next
+	// one closes.
+	var result ctrl.Result
+	if next, ok := render.NextPeriodStartOf(&std.Spec, now); ok {
+		result.RequeueAfter = next.Sub(now) + time.Second
 	}
 	var current corev1.ConfigMap
 	err = r.Get(ctx, key, &current)
@@ -102,7 +112,7 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, errConflict{"ConfigMap", key.Namespace, key.Name}
 	case maps.Equal(current.Data, desired.Data) && labelsInclude(current.Labels, desired.Labels) &&
 		semanticEqual(current.OwnerReferences, desired.OwnerReferences):
-		return ctrl.Result{}, nil
+		return result, nil
 	}
 	u, err := toUnstructured(desired)
 	if err != nil {
@@ -112,7 +122,7 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, fmt.Errorf("applying dashboard ConfigMap %s: %w", key, err)
 	}
 	log.Info("Dashboard written", "configMap", key)
-	return ctrl.Result{}, nil
+	return result, nil
 }
 
 // configMapKey is where a standard's dashboard lives: pledge-dashboard-<namespace>.<name>
@@ -136,8 +146,12 @@ func dashboardKey(s *render.Standard) string {
 	return s.Namespace + "_" + s.Name + ".grafana.json"
 }
 
-func (r *DashboardReconciler) desired(std *pledgev1.ServiceStandard, s *render.Standard, key types.NamespacedName) (*corev1.ConfigMap, error) {
-	d, err := dashboard.Standard(s)
+func (r *DashboardReconciler) desired(std *pledgev1.ServiceStandard, s *render.Standard, key types.NamespacedName, now time.Time) (*corev1.ConfigMap, error) {
+	periods := r.Options.Periods
+	if periods <= 0 {
+		periods = 3
+	}
+	d, err := dashboard.StandardAt(s, now, periods)
 	if err != nil {
 		return nil, fmt.Errorf("building the dashboard: %w", err)
 	}

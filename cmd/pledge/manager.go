@@ -95,6 +95,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	if err := render.ValidateObjectLabels(o.amcLabels); err != nil {
 		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
 	}
+	o.dashboards.Periods = o.periods
 	if err := render.ValidateObjectLabels(o.dashboards.Labels); err != nil {
 		return fmt.Errorf("--grafana-dashboard-label: %w", err)
 	}

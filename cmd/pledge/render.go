@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -192,12 +193,16 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP,
 	return nil
 }
 
+// closedPeriods is how many closed calendar periods a rendered dashboard shows, as
+// pledge manager --periods keeps by default.
+const closedPeriods = 3
+
 // grafanaDashboards are one dashboard per standard, <namespace>_<name>.grafana.json, and the
 // overview of them all, overview.grafana.json (a name no standard's file can have).
 func grafanaDashboards(standards []*render.Standard) ([]output, error) {
 	var outs []output
 	for _, s := range standards {
-		d, err := dashboard.Standard(s)
+		d, err := dashboard.StandardAt(s, time.Now(), closedPeriods)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
 		}

@@ -28,3 +28,8 @@ func ClosedPeriods(now time.Time, period pledgev1.CalendarPeriod, loc *time.Loca
 }
 
 func metaTime(t time.Time) metav1.Time { return metav1.Time{Time: t.UTC()} }
+
+// PeriodRange is the range of hourly totals, ending at a closed period's end, from which the
+// period is measured (its hours after the first; see periodRange): what the status's periods
+// and the dashboards' closed-period panels both read.
+func PeriodRange(c [2]time.Time) time.Duration { return periodRange(c) }

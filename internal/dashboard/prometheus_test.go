@@ -111,5 +111,24 @@ func TestQueriesAgainstPrometheus(t *testing.T) {
 		}
 		n++
 	}
+	// The closed-period panel of the same standard measured over calendar months: the month
+	// before now lies in the month of history (at least its end).
+	cal, err := StandardAt(calendarCheckout(t), now, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries(t, cal) {
+		if !strings.Contains(q.expr, " @ ") {
+			continue
+		}
+		v, err := p.QueryAt(ctx, q.expr, now)
+		if err != nil {
+			t.Fatalf("panel %q: %v\n%s", q.panel, err, q.expr)
+		}
+		if len(v) != len(s.Objectives) {
+			t.Errorf("closed-period panel %q: %d series, want one per objective (%d)\n%s", q.panel, len(v), len(s.Objectives), q.expr)
+		}
+		n++
+	}
 	t.Logf("%d panel queries returned series", n)
 }

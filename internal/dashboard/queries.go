@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/pledge-dev/pledge/internal/compliance"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -37,6 +38,15 @@ func selector(s *render.Standard, objective string) string {
 func errorRatio(sel, rng string) string {
 	return fmt.Sprintf("sum_over_time(%s%s[%s]) / (sum_over_time(%s%s[%s]) > 0)",
 		render.SeriesErrorsHourly, sel, rng, render.SeriesEventsHourly, sel, rng)
+}
+
+// closedPeriodQuery is the percentage of good events over the closed period c, per objective:
+// the hourly totals of compliance.PeriodRange, read at the period's end.
+func closedPeriodQuery(sel string, c [2]time.Time) string {
+	rng := strconv.FormatInt(int64(compliance.PeriodRange(c)/time.Second), 10) + "s"
+	at := " @ " + strconv.FormatInt(c[1].Unix(), 10)
+	return fmt.Sprintf("100 * (1 - sum_over_time(%s%s[%s]%s) / (sum_over_time(%s%s[%s]%s) > 0))",
+		render.SeriesErrorsHourly, sel, rng, at, render.SeriesEventsHourly, sel, rng, at)
 }
 
 // attainmentQuery is the percentage of good events over rng, one series per objective sel
