@@ -27,7 +27,7 @@ func (t *targetOptions) bind(f *pflag.FlagSet) {
 	f.StringVar(&t.files.AlertmanagerBaseConfig, "alertmanager-base-config", "", "files and configmaps targets: your own Alertmanager configuration, into which every standard's routing is merged")
 	f.StringVar(&t.files.PrometheusReloadURL, "prometheus-reload-url", "", "files target: root URL of Prometheus (or Thanos Ruler); <url>/-/reload is posted after rule files change")
 	f.StringVar(&t.files.AlertmanagerReloadURL, "alertmanager-reload-url", "", "files target: root URL of Alertmanager; <url>/-/reload is posted after its configuration changes")
-	f.StringToStringVar(&t.sidecarLabels, "configmap-labels", nil, "configmaps target: labels on the rule ConfigMaps for the sidecar, k=v,... (default prometheus_rule=1)")
+	f.StringToStringVar(&t.sidecarLabels, "configmap-labels", nil, "configmaps target: labels on the rule ConfigMaps for the sidecar, k=v,... (none given: prometheus_rule=1)")
 	f.StringVar(&t.alertmanagerSecret, "alertmanager-secret", "", "configmaps target: NAMESPACE/NAME of the Secret that receives the merged Alertmanager configuration (key alertmanager.yaml; empty: routing is not delivered)")
 }
 
