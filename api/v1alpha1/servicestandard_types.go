@@ -208,9 +208,10 @@ type Objective struct {
 
 	// groupBy measures and alerts on the objective per value of these labels of its series,
 	// for example [route]: the recorded rates keep the labels, so burn-rate, escalation and
-	// budget-left alerts fire for each value on its own and carry its labels. At most 3 label
-	// names; not le, not a name starting with __ and not a label Pledge sets itself. The
-	// no-data alert stays one per objective.
+	// budget-left alerts fire for each value on its own and carry its labels, and the status
+	// lists the worst values (status.objectives[].values). At most 3 label names; not le, not a
+	// name starting with __ and not a label Pledge sets itself. The no-data alert stays one per
+	// objective.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=3
@@ -494,6 +495,33 @@ type ObjectiveStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+	// values are, for an objective with groupBy, its worst values over the window: at most 5,
+	// those whose numbers cannot be a standing first, then by error budget left, lowest first.
+	// The objective's own attainment, budget left, burn rates and state are its worst value's.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=5
+	Values []ValueStatus `json:"values,omitempty"`
+	// valueCount is, for an objective with groupBy, how many values have series in the window.
+	// +optional
+	ValueCount int32 `json:"valueCount,omitempty"`
+}
+
+// ValueStatus is the standing of one value of a grouped objective's labels.
+type ValueStatus struct {
+	// labels are the groupBy labels and their values, e.g. {route: "/pay"} (values longer
+	// than 128 characters are cut).
+	// +kubebuilder:validation:MaxProperties=3
+	Labels map[string]string `json:"labels"`
+	// attainment is the percentage of good events of this value over the window.
+	// +optional
+	Attainment string `json:"attainment,omitempty"`
+	// errorBudgetRemaining is the percentage of this value's error budget left.
+	// +optional
+	ErrorBudgetRemaining string `json:"errorBudgetRemaining,omitempty"`
+	// state is Met, AtRisk, Breached or NoData.
+	// +optional
+	State ObjectiveState `json:"state,omitempty"`
 }
 
 // Period is a closed calendar period and whether the standard was kept in it.

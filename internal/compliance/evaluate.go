@@ -51,7 +51,7 @@ func FromResolved(s *render.Standard) (Standard, error) {
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
 		out.Objectives = append(out.Objectives, Objective{Name: o.Name, Target: o.Target, Budget: o.Budget, Weight: o.Weight, Classes: o.Classes,
-			Presence: o.Presence, NoDataFor: s.NoDataFor(o), ErrorsExpr: o.ErrorsExpr, EventsExpr: o.EventsExpr})
+			Presence: o.Presence, NoDataFor: s.NoDataFor(o), ErrorsExpr: o.ErrorsExpr, EventsExpr: o.EventsExpr, GroupBy: o.GroupBy})
 	}
 	for _, w := range s.Windows {
 		for _, d := range []time.Duration{w.Long, w.Short} {
@@ -91,11 +91,13 @@ type Options struct {
 	History *History
 }
 
-// key identifies one objective's series.
-type key struct{ namespace, standard, objective string }
+// key identifies one objective's series and, for an objective with groupBy, one value of its
+// labels (see plan.keyOf).
+type key struct{ namespace, standard, objective, values string }
 
+// keyOf keys a series by its objective alone.
 func keyOf(m model.Metric) key {
-	return key{string(m[render.LabelNamespace]), string(m[render.LabelStandard]), string(m[render.LabelObjective])}
+	return key{string(m[render.LabelNamespace]), string(m[render.LabelStandard]), string(m[render.LabelObjective]), ""}
 }
 
 const day = 24 * time.Hour
@@ -135,24 +137,17 @@ func (p *plan) result(s Standard, o Options) Result {
 	var res Result
 	window := p.windowSpan(s)
 	for _, obj := range s.Objectives {
-		k := key{s.Namespace, s.Name, obj.Name}
-		ratios := map[time.Duration]float64{}
-		for _, w := range s.AlertWindows {
-			if w <= shortWindow {
-				if r, ok := p.ratios[w].values[k]; ok {
-					ratios[w] = r
-				}
-			} else if t := p.measured(hoursSpan(p.now, w), k); t.Events > 0 {
-				ratios[w] = t.Errors / t.Events
-			}
+		k := key{s.Namespace, s.Name, obj.Name, ""}
+		var st pledgev1.ObjectiveStatus
+		var errs []error
+		if len(obj.GroupBy) == 0 {
+			var err error
+			st, err = p.standing(s, obj, k, window, o)
+			errs = nonNil(err)
+		} else {
+			st, errs = p.groupedStanding(s, obj, window, o)
 		}
-		t := p.measured(window, k)
-		st, err := Standing(obj, t, ratios, p.firing[k], o.AtRiskBudget, p.now)
-		if s.Window == 0 && err == nil && t.Events > 0 {
-			st.ProjectedAttainment, st.ProjectedErrorBudgetRemaining = project(obj, t, ratios,
-				render.NextPeriodStart(p.now, s.Period, s.Location).Sub(p.now))
-		}
-		if err != nil {
+		for _, err := range errs {
 			res.Invalid = append(res.Invalid, err.Error())
 		}
 		if p.noData[k] && obj.Presence != "" {
@@ -171,6 +166,27 @@ func (p *plan) result(s Standard, o Options) Result {
 	return res
 }
 
+// standing measures objective obj of s by key k (an objective, or one value of a grouped one).
+func (p *plan) standing(s Standard, obj Objective, k key, window span, o Options) (pledgev1.ObjectiveStatus, error) {
+	ratios := map[time.Duration]float64{}
+	for _, w := range s.AlertWindows {
+		if w <= shortWindow {
+			if r, ok := p.ratios[w].values[k]; ok {
+				ratios[w] = r
+			}
+		} else if t := p.measured(hoursSpan(p.now, w), k); t.Events > 0 {
+			ratios[w] = t.Errors / t.Events
+		}
+	}
+	t := p.measured(window, k)
+	st, err := Standing(obj, t, ratios, p.firing[k], o.AtRiskBudget, p.now)
+	if s.Window == 0 && err == nil && t.Events > 0 {
+		st.ProjectedAttainment, st.ProjectedErrorBudgetRemaining = project(obj, t, ratios,
+			render.NextPeriodStart(p.now, s.Period, s.Location).Sub(p.now))
+	}
+	return st, err
+}
+
 // closedPeriod returns a closed period, from the status when it is known there. A period
 // without any data (before the standard existed) is not measured. A period with numbers that
 // cannot be a standing is not met.
@@ -183,7 +199,7 @@ func (p *plan) closedPeriod(s Standard, c [2]time.Time) (pledgev1.Period, bool) 
 	var st []pledgev1.ObjectiveStatus
 	measured := false
 	for _, obj := range s.Objectives {
-		one, err := Standing(obj, totals[key{s.Namespace, s.Name, obj.Name}], nil, false, 0, c[1])
+		one, err := p.periodStanding(s, obj, totals, c[1])
 		st = append(st, one)
 		if one.State == pledgev1.StateBreached || err != nil {
 			period.Met = false

@@ -116,7 +116,7 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 		if p.failed(s) != nil {
 			// Not measured this poll: keep what is known of it.
 			for _, obj := range s.Objectives {
-				if e := h.entries[key{s.Namespace, s.Name, obj.Name}]; e != nil {
+				if e := h.entries[key{s.Namespace, s.Name, obj.Name, ""}]; e != nil {
 					e.seen = true
 				}
 			}
@@ -125,7 +125,10 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 		window := p.windowSpan(s)
 		start := p.now.Add(-window.length())
 		for _, obj := range s.Objectives {
-			k := key{s.Namespace, s.Name, obj.Name}
+			k := key{s.Namespace, s.Name, obj.Name, ""}
+			if len(obj.GroupBy) > 0 {
+				continue // measured per value from the recorded totals only
+			}
 			if e := h.entries[k]; e != nil && e.spec == specOf(obj) {
 				e.seen = true
 				e.drop(start)

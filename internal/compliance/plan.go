@@ -111,11 +111,17 @@ type plan struct {
 	keep int
 	// history holds the raw history before the recorded totals begin; nil for none.
 	history *History
+
+	// groupBy are the groupBy labels of the grouped objectives, and values the values of their
+	// labels seen in the answers, by objective (see keyOf).
+	groupBy map[key][]string
+	values  map[key]map[string]bool
 }
 
 func newPlan(now time.Time, keep int, cluster render.ClusterLabel) *plan {
 	return &plan{now: now, keep: keep, cluster: cluster.Matcher(), grids: map[time.Duration]*grid{}, ratios: map[time.Duration]*query{},
-		periods: map[[2]time.Time]*periodSums{}, firing: map[key]bool{}, noData: map[key]bool{}}
+		periods: map[[2]time.Time]*periodSums{}, firing: map[key]bool{}, noData: map[key]bool{},
+		groupBy: map[key][]string{}, values: map[key]map[string]bool{}}
 }
 
 // windowSpan is the span a standard is measured over: its rolling window in whole hours, or
@@ -146,6 +152,11 @@ func (p *plan) closedPeriods(s Standard) [][2]time.Time {
 // add registers what standard s needs.
 func (p *plan) add(s Standard) {
 	name := s.Namespace + "/" + s.Name
+	for _, obj := range s.Objectives {
+		if len(obj.GroupBy) > 0 {
+			p.groupBy[key{s.Namespace, s.Name, obj.Name, ""}] = obj.GroupBy
+		}
+	}
 	spans := []span{p.windowSpan(s)}
 	for _, w := range s.AlertWindows {
 		if w > shortWindow {
@@ -263,7 +274,7 @@ func (p *plan) queryAlerts(ctx context.Context, q Querier) error {
 	for _, s := range v {
 		switch string(s.Metric["alertname"]) {
 		case render.AlertBurnRate:
-			p.firing[keyOf(s.Metric)] = true
+			p.firing[p.keyOf(s.Metric)] = true
 		case render.AlertNoData:
 			p.noData[keyOf(s.Metric)] = true
 		}
@@ -277,7 +288,7 @@ func (p *plan) queryAlerts(ctx context.Context, q Querier) error {
 func (p *plan) runGrid(ctx context.Context, q Querier, g *grid) error {
 	end := p.now.Add(-g.rem)
 	add := func(m model.Metric, i int, value func(days int) float64) {
-		k := keyOf(m)
+		k := p.keyOf(m)
 		for _, d := range g.days[k.namespace+"/"+k.standard] {
 			sp := span{g.rem, d}
 			byKey := g.totals[sp]
@@ -340,7 +351,7 @@ func (p *plan) runPeriod(ctx context.Context, q Querier, c [2]time.Time, ps *per
 			return err
 		}
 		for _, s := range v {
-			k := keyOf(s.Metric)
+			k := p.keyOf(s.Metric)
 			t := ps.totals[k]
 			t.add(i, s.Metric, float64(s.Value))
 			t.Expected = math.Floor(periodRange(c).Hours())
@@ -358,7 +369,7 @@ func (p *plan) instant(ctx context.Context, q Querier, expr string) (map[key]flo
 	}
 	out := make(map[key]float64, len(v))
 	for _, s := range v {
-		out[keyOf(s.Metric)] = float64(s.Value)
+		out[p.keyOf(s.Metric)] = float64(s.Value)
 	}
 	return out, nil
 }

@@ -51,6 +51,8 @@ type Objective struct {
 	// ErrorsExpr and EventsExpr are the raw rate expressions of the recording rules, read for
 	// the history before the recorded totals begin (see History).
 	ErrorsExpr, EventsExpr string
+	// GroupBy are the labels whose values are measured each on its own (see groupedStanding).
+	GroupBy []string
 }
 
 // Standing computes an objective's status from its totals over the window, its error ratios
