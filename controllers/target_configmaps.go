@@ -70,15 +70,7 @@ func (t *configMapsTarget) Name() string { return TargetConfigMaps }
 
 // sameData compares ConfigMaps by their data.
 func sameData(c, d client.Object) bool {
-	return slices.Equal(sortedData(c.(*corev1.ConfigMap).Data), sortedData(d.(*corev1.ConfigMap).Data))
-}
-
-func sortedData(m map[string]string) []string {
-	out := make([]string, 0, 2*len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, k, m[k])
-	}
-	return out
+	return maps.Equal(c.(*corev1.ConfigMap).Data, d.(*corev1.ConfigMap).Data)
 }
 
 // Deliver applies the standard's rule ConfigMap and routing ConfigMap, and rebuilds the
