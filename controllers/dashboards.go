@@ -16,9 +16,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/dashboard"
@@ -49,7 +51,21 @@ type DashboardOptions struct {
 	// Periods is how many closed calendar periods a calendar standard's dashboard shows (as
 	// pledge manager --periods keeps on the status).
 	Periods int
+	// OverviewNamespace holds the overview dashboard's ConfigMap (OverviewConfigMap); no
+	// overview is published when empty.
+	OverviewNamespace string
+	// AtRiskBudget is the budget left (percent) below which the overview shows a met standard
+	// as AtRisk, as the status's --at-risk-budget; dashboard.DefaultAtRiskBudget when 0.
+	AtRiskBudget float64
 }
+
+// OverviewConfigMap is the name of the overview dashboard's ConfigMap; its data key is
+// overview.grafana.json, the file pledge render --format grafana writes.
+const OverviewConfigMap = "pledge-dashboard-overview"
+
+// overviewRequest stands for the overview in the dashboards controller's queue: requests for
+// standards always have a namespace.
+var overviewRequest = ctrl.Request{NamespacedName: types.NamespacedName{Name: OverviewConfigMap}}
 
 // DashboardReconciler publishes one ConfigMap per ServiceStandard holding its Grafana
 // dashboard (internal/dashboard), labelled for the Grafana sidecar. In the standard's own
@@ -67,8 +83,11 @@ type DashboardReconciler struct {
 
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch;delete
 
-// Reconcile writes or deletes the dashboard ConfigMap of one standard.
+// Reconcile writes or deletes the dashboard ConfigMap of one standard, or writes the overview.
 func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if req == overviewRequest {
+		return ctrl.Result{}, r.reconcileOverview(ctx)
+	}
 	log := logf.FromContext(ctx)
 	key := r.configMapKey(req.Namespace, req.Name)
 	var std pledgev1.ServiceStandard
@@ -114,15 +133,81 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		semanticEqual(current.OwnerReferences, desired.OwnerReferences):
 		return result, nil
 	}
-	u, err := toUnstructured(desired)
-	if err != nil {
+	if err := r.apply(ctx, desired); err != nil {
 		return ctrl.Result{}, err
-	}
-	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(DashboardFieldManager), client.ForceOwnership); err != nil {
-		return ctrl.Result{}, fmt.Errorf("applying dashboard ConfigMap %s: %w", key, err)
 	}
 	log.Info("Dashboard written", "configMap", key)
 	return result, nil
+}
+
+// reconcileOverview writes the overview dashboard's ConfigMap when it is missing or differs.
+// The overview reads every standard's budgets and weights from the series Pledge records, so
+// it is one fixed document whatever the number of standards: it is written at start-up and
+// put back when edited or deleted. It is read past the cache, whose namespaces may not hold it.
+func (r *DashboardReconciler) reconcileOverview(ctx context.Context) error {
+	key := types.NamespacedName{Namespace: r.Options.OverviewNamespace, Name: OverviewConfigMap}
+	atRisk := r.Options.AtRiskBudget
+	if atRisk == 0 {
+		atRisk = dashboard.DefaultAtRiskBudget
+	}
+	d, err := dashboard.Overview(r.Cluster.Name, atRisk)
+	if err != nil {
+		return fmt.Errorf("building the overview dashboard: %w", err)
+	}
+	js, err := dashboard.JSON(d)
+	if err != nil {
+		return err
+	}
+	desired := &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: r.labels(nil)},
+		Data:       map[string]string{OverviewKey: string(js)},
+	}
+	if err := render.CheckDataSize("ConfigMap", key.Name, desired.Data); err != nil {
+		return err
+	}
+	var current corev1.ConfigMap
+	err = r.APIReader.Get(ctx, key, &current)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return err
+	case current.Labels[render.LabelManagedBy] != render.ManagedByValue:
+		return errConflict{"ConfigMap", key.Namespace, key.Name}
+	case maps.Equal(current.Data, desired.Data) && labelsInclude(current.Labels, desired.Labels):
+		return nil
+	}
+	if err := r.apply(ctx, desired); err != nil {
+		return err
+	}
+	logf.FromContext(ctx).Info("Overview dashboard written", "configMap", key)
+	return nil
+}
+
+// OverviewKey is the overview's data key in its ConfigMap.
+const OverviewKey = "overview.grafana.json"
+
+// labels are the dashboard ConfigMaps' labels: the sidecar's, Pledge's, and extra.
+func (r *DashboardReconciler) labels(extra map[string]string) map[string]string {
+	labels := maps.Clone(r.Options.Labels)
+	if len(labels) == 0 {
+		labels = maps.Clone(DefaultDashboardLabels)
+	}
+	labels[render.LabelManagedBy] = render.ManagedByValue
+	maps.Copy(labels, extra)
+	return labels
+}
+
+// apply writes a dashboard ConfigMap with server-side apply.
+func (r *DashboardReconciler) apply(ctx context.Context, cm *corev1.ConfigMap) error {
+	u, err := toUnstructured(cm)
+	if err != nil {
+		return err
+	}
+	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(DashboardFieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying dashboard ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
+	}
+	return nil
 }
 
 // configMapKey is where a standard's dashboard lives: pledge-dashboard-<namespace>.<name>
@@ -159,13 +244,7 @@ func (r *DashboardReconciler) desired(std *pledgev1.ServiceStandard, s *render.S
 	if err != nil {
 		return nil, err
 	}
-	labels := maps.Clone(r.Options.Labels)
-	if len(labels) == 0 {
-		labels = maps.Clone(DefaultDashboardLabels)
-	}
-	maps.Copy(labels, map[string]string{
-		render.LabelManagedBy: render.ManagedByValue, render.LabelObjectStandard: std.Name, LabelObjectNamespace: std.Namespace,
-	})
+	labels := r.labels(map[string]string{render.LabelObjectStandard: std.Name, LabelObjectNamespace: std.Namespace})
 	cm := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: labels},
@@ -211,8 +290,12 @@ func (r *DashboardReconciler) deleteOrphan(ctx context.Context, std, key types.N
 }
 
 // standardOfConfigMap maps a dashboard ConfigMap to its standard, so that a hand edit is put
-// back and, when the manager starts, a ConfigMap whose standard went away meanwhile is deleted.
-func standardOfConfigMap(_ context.Context, o client.Object) []ctrl.Request {
+// back and, when the manager starts, a ConfigMap whose standard went away meanwhile is deleted;
+// and the overview's ConfigMap to the overview.
+func (r *DashboardReconciler) standardOfConfigMap(_ context.Context, o client.Object) []ctrl.Request {
+	if r.Options.OverviewNamespace != "" && o.GetName() == OverviewConfigMap && o.GetNamespace() == r.Options.OverviewNamespace {
+		return []ctrl.Request{overviewRequest}
+	}
 	l := o.GetLabels()
 	name, ns := l[render.LabelObjectStandard], l[LabelObjectNamespace]
 	if name == "" || ns == "" || !strings.HasPrefix(o.GetName(), "pledge-") {
@@ -222,15 +305,21 @@ func standardOfConfigMap(_ context.Context, o client.Object) []ctrl.Request {
 }
 
 // SetupWithManager registers the controller: standards (on spec changes), the policies they
-// reference (whether a standard escalates decides the escalation row) and the dashboard
-// ConfigMaps. It uses the policy index the ServiceStandard controller registers.
+// reference (whether a standard escalates decides the escalation row), the dashboard
+// ConfigMaps, and, with an overview namespace, the overview once at start. It uses the policy
+// index the ServiceStandard controller registers.
 func (r *DashboardReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	policies := &ServiceStandardReconciler{Client: r.Client}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&pledgev1.ServiceStandard{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&pledgev1.EscalationPolicy{}, handler.EnqueueRequestsFromMapFunc(policies.standardsForPolicy),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(standardOfConfigMap)).
-		Named("dashboards").
-		Complete(r)
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.standardOfConfigMap))
+	if r.Options.OverviewNamespace != "" {
+		start := make(chan event.GenericEvent, 1)
+		start <- event.GenericEvent{Object: &corev1.ConfigMap{}}
+		b = b.WatchesRawSource(source.Channel(start, handler.EnqueueRequestsFromMapFunc(
+			func(context.Context, client.Object) []ctrl.Request { return []ctrl.Request{overviewRequest} })))
+	}
+	return b.Named("dashboards").Complete(r)
 }

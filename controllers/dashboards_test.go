@@ -101,4 +101,52 @@ var _ = Describe("Grafana dashboard ConfigMaps", func() {
 		Expect(k8sClient.Delete(ctx, getStandard(ctx, ns, "checkout"))).To(Succeed())
 		Eventually(dashboardOf(ctx, dashboards, ns), timeout, interval).Should(BeNil())
 	})
+
+	It("publishes the overview once in its namespace, for every standard without one of their constants, and puts it back when deleted or edited", func() {
+		ctx := context.Background()
+		grafana := newNamespace(ctx)
+		startDashboards(controllers.DashboardOptions{OverviewNamespace: grafana, AtRiskBudget: 40})
+		overview := func() *corev1.ConfigMap {
+			cm := &corev1.ConfigMap{}
+			err := k8sClient.Get(ctx, client.ObjectKey{Namespace: grafana, Name: controllers.OverviewConfigMap}, cm)
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			Expect(err).NotTo(HaveOccurred())
+			return cm
+		}
+		Eventually(overview, timeout, interval).ShouldNot(BeNil())
+		cm := overview()
+		Expect(cm.Labels).To(HaveKeyWithValue("grafana_dashboard", "1"))
+		Expect(cm.Labels).To(HaveKeyWithValue(render.LabelManagedBy, render.ManagedByValue))
+		want, err := dashboard.Overview("", 40)
+		Expect(err).NotTo(HaveOccurred())
+		wantJSON, err := dashboard.JSON(want)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cm.Data).To(Equal(map[string]string{controllers.OverviewKey: string(wantJSON)}))
+		var d map[string]any
+		Expect(json.Unmarshal([]byte(cm.Data[controllers.OverviewKey]), &d)).To(Succeed())
+		Expect(d["uid"]).To(Equal(dashboard.OverviewUID))
+		Expect(cm.Data[controllers.OverviewKey]).To(ContainSubstring("AtRisk below 40%"))
+
+		By("a standard added: the overview does not change")
+		ns := applySample(ctx)
+		Eventually(dashboardOf(ctx, ns, ns), timeout, interval).ShouldNot(BeNil())
+		Expect(overview().Data).To(Equal(cm.Data))
+		Expect(overview().ResourceVersion).To(Equal(cm.ResourceVersion))
+
+		By("a hand edit is put back")
+		cm.Data[controllers.OverviewKey] = "{}"
+		Expect(k8sClient.Update(ctx, cm)).To(Succeed())
+		Eventually(func() string { return overview().Data[controllers.OverviewKey] }, timeout, interval).Should(Equal(string(wantJSON)))
+
+		By("deleted, it is written again")
+		Expect(k8sClient.Delete(ctx, overview())).To(Succeed())
+		Eventually(func() string {
+			if cm := overview(); cm != nil {
+				return cm.Data[controllers.OverviewKey]
+			}
+			return ""
+		}, timeout, interval).Should(Equal(string(wantJSON)))
+	})
 })

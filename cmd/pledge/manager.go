@@ -79,6 +79,7 @@ func managerCommand() *cobra.Command {
 	f.BoolVar(&o.dashboards.Enabled, "grafana-dashboards", false, "publish each standard's Grafana dashboard as a ConfigMap for the Grafana sidecar")
 	f.StringToStringVar(&o.dashboards.Labels, "grafana-dashboard-label", nil, "labels on the dashboard ConfigMaps, k=v,... (default grafana_dashboard=1, the sidecar's default)")
 	f.StringVar(&o.dashboards.Namespace, "grafana-dashboard-namespace", "", "namespace of the dashboard ConfigMaps (default: each standard's own)")
+	f.StringVar(&o.dashboards.OverviewNamespace, "grafana-overview-namespace", "", "namespace of the overview dashboard's ConfigMap (default: --grafana-dashboard-namespace; without either, no overview is published)")
 	o.target.bind(f)
 	f.IntVar(&o.workers, "max-concurrent-reconciles", 4, "how many standards are reconciled at once")
 	f.IntVar(&o.historyQueries, "history-queries", compliance.DefaultHistoryQueries, "the most queries of raw history a compliance poll sends, for the part of a window not yet covered by Pledge's hourly totals (at least 1)")
@@ -96,6 +97,10 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 		return fmt.Errorf("--alertmanagerconfig-labels: %w", err)
 	}
 	o.dashboards.Periods = o.periods
+	o.dashboards.AtRiskBudget = o.atRiskBudget
+	if o.dashboards.OverviewNamespace == "" {
+		o.dashboards.OverviewNamespace = o.dashboards.Namespace
+	}
 	if err := render.ValidateObjectLabels(o.dashboards.Labels); err != nil {
 		return fmt.Errorf("--grafana-dashboard-label: %w", err)
 	}
@@ -178,6 +183,9 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
+	}
+	if o.dashboards.Enabled && o.dashboards.OverviewNamespace == "" {
+		ctrl.Log.WithName("setup").Info("No overview dashboard published: set --grafana-overview-namespace (or --grafana-dashboard-namespace)")
 	}
 	ctrl.Log.WithName("setup").Info("Starting manager", "version", version, "target", o.target.target, "namespaces", o.namespaces, "leaderElection", o.leaderElect)
 	return mgr.Start(ctrl.SetupSignalHandler())

@@ -153,16 +153,7 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP,
 		}
 		return out.put(output{"alertmanager.yaml", b})
 	case formatGrafana:
-		outs, err := grafanaDashboards(standards)
-		if err != nil {
-			return err
-		}
-		for _, o := range outs {
-			if err := out.put(o); err != nil {
-				return err
-			}
-		}
-		return nil
+		return grafanaDashboards(standards, out)
 	}
 	for _, s := range standards {
 		var obj any
@@ -197,30 +188,34 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP,
 // pledge manager --periods keeps by default.
 const closedPeriods = 3
 
-// grafanaDashboards are one dashboard per standard, <namespace>_<name>.grafana.json, and the
-// overview of them all, overview.grafana.json (a name no standard's file can have).
-func grafanaDashboards(standards []*render.Standard) ([]output, error) {
-	var outs []output
+// grafanaDashboards writes one dashboard per standard, <namespace>_<name>.grafana.json, each as
+// it is built, and the overview, overview.grafana.json (a name no standard's file can have),
+// which reads every standard's budgets and weights from their recorded series.
+func grafanaDashboards(standards []*render.Standard, out *sink) error {
+	cluster := ""
 	for _, s := range standards {
+		cluster = s.Cluster.Name
 		d, err := dashboard.StandardAt(s, time.Now(), closedPeriods)
 		if err != nil {
-			return nil, fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
+			return fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
 		}
 		b, err := dashboard.JSON(d)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		outs = append(outs, output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b})
+		if err := out.put(output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b}); err != nil {
+			return err
+		}
 	}
-	d, err := dashboard.Overview(standards, dashboard.DefaultAtRiskBudget)
+	d, err := dashboard.Overview(cluster, dashboard.DefaultAtRiskBudget)
 	if err != nil {
-		return nil, fmt.Errorf("overview dashboard: %w", err)
+		return fmt.Errorf("overview dashboard: %w", err)
 	}
 	b, err := dashboard.JSON(d)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return append(outs, output{"overview." + formatGrafana + ".json", b}), nil
+	return out.put(output{"overview." + formatGrafana + ".json", b})
 }
 
 // outputName is the file of one standard's object in -o DIR: <namespace>_<name>.<format>.yaml.

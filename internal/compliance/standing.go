@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 // Totals are the measured counts of one objective over a range.
@@ -134,26 +135,20 @@ func formatCount(f float64) string { return model.SampleValue(f).String() }
 // shares are scaled to whole numbers by the least common multiple of the class counts, so
 // they are exact: three classes of weight 3 weigh what one objective of weight 3 does.
 func Score(objectives []Objective, st []pledgev1.ObjectiveStatus) string {
-	lcm := 1
-	for _, o := range objectives {
-		c := max(o.Classes, 1)
-		lcm = lcm / gcd(lcm, c) * c
-	}
-	var sum, weights float64
+	weights := render.ScoreWeights(len(objectives), func(i int) (int32, int) { return objectives[i].Weight, objectives[i].Classes })
+	var sum, total float64
 	for i, s := range st {
 		a, err := strconv.ParseFloat(s.Attainment, 64)
 		if err != nil {
 			continue
 		}
-		o := objectives[i]
-		w := float64(int(o.Weight) * (lcm / max(o.Classes, 1)))
-		sum += w * a
-		weights += w
+		sum += weights[i] * a
+		total += weights[i]
 	}
-	if weights == 0 {
+	if total == 0 {
 		return ""
 	}
-	return formatFixed(sum/weights, 2)
+	return formatFixed(sum/total, 2)
 }
 
 // MinBudget is the smallest errorBudgetRemaining among the objectives, or "".

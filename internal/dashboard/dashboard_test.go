@@ -47,7 +47,6 @@ func testDashboards(t *testing.T) map[string]dashboard.Dashboard {
 		t.Fatalf("no testdata standards: %v", err)
 	}
 	out := map[string]dashboard.Dashboard{}
-	var all []*render.Standard
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		for _, s := range loadStandards(t, f) {
@@ -56,7 +55,6 @@ func testDashboards(t *testing.T) map[string]dashboard.Dashboard {
 				t.Fatalf("%s: %v", name, err)
 			}
 			out[name+"."+s.Name] = d
-			all = append(all, s)
 		}
 	}
 	clustered := loadStandards(t, filepath.Join(standardsDir, "checkout.yaml"))[0]
@@ -66,11 +64,16 @@ func testDashboards(t *testing.T) map[string]dashboard.Dashboard {
 		t.Fatal(err)
 	}
 	out["checkout.checkout.cluster"] = d
-	overview, err := Overview(append(all, clustered), DefaultAtRiskBudget)
+	overview, err := Overview("", DefaultAtRiskBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out["overview"] = overview
+	overview, err = Overview(clustered.Cluster.Name, DefaultAtRiskBudget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["overview.cluster"] = overview
 	return out
 }
 

@@ -92,13 +92,23 @@ func TestGroupedScoreAgainstPrometheus(t *testing.T) {
 			}
 		}
 	}
+	// The weights as the hourly group records them: 3 and 1.
+	fmt.Fprintf(&b, "# TYPE %s gauge\n", render.SeriesWeight)
+	for _, o := range []struct {
+		name   string
+		weight int
+	}{{"availability", 3}, {"whole", 1}} {
+		for at := end.Add(-3 * time.Hour); !at.After(end); at = at.Add(time.Hour) {
+			fmt.Fprintf(&b, "%s{namespace=\"shop\",service_standard=\"api\",service=\"api\",objective=%q} %d %d\n", render.SeriesWeight, o.name, o.weight, at.Unix())
+		}
+	}
 	tsdb := t.TempDir()
 	procs.BackfillOpenMetrics(t, promtool, tsdb, b.String())
 	p := procs.StartPrometheus(t, procs.PrometheusOptions{TSDBDir: tsdb, ExtraFlags: []string{"--storage.tsdb.retention.time=100d"}})
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	expr := grafanaRange(scoreQuery([]*render.Standard{s}, selector(s, ""), RangeVariable), "7200s")
+	expr := grafanaRange(scoreQuery(selector(s, ""), keysFor(""), RangeVariable), "7200s")
 	v, err := p.QueryAt(ctx, expr, end)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, expr)

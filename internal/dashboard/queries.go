@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,78 +71,40 @@ func alertsQuery(s *render.Standard, alert string) string {
 	return fmt.Sprintf(`ALERTS{alertname=%q,alertstate="firing",%s}`, alert, strings.Trim(selector(s, ""), "{}"))
 }
 
-// constVector is a one-sample vector of value v carrying the labels (in the given order), to
-// join per-objective constants (budgets, weights) onto recorded series.
-func constVector(v float64, labels ...[2]string) string {
-	q := fmt.Sprintf("vector(%s)", formatFloat(v))
-	for _, l := range labels {
-		q = fmt.Sprintf("label_replace(%s, %q, %s, \"\", \"\")", q, l[0], strconv.Quote(l[1]))
+// keys are the label lists the queries over standards aggregate and join by: one standard
+// (namespace, name, service) and one objective (namespace, name, objective), each with the
+// cluster label when Pledge runs with one, so that two clusters' standards of one name stay
+// apart.
+type keys struct{ standard, objective string }
+
+func keysFor(cluster string) keys {
+	k := keys{
+		standard:  render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelService,
+		objective: render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelObjective,
 	}
-	return q
+	if cluster != "" {
+		k.standard += ", " + cluster
+		k.objective += ", " + cluster
+	}
+	return k
 }
 
-// objectiveConstants is the vector of one constant per objective of the standards, keyed by
-// namespace, standard and objective.
-func objectiveConstants(standards []*render.Standard, value func(*render.Standard, int) float64) string {
-	var terms []string
-	for _, s := range standards {
-		for i, o := range s.Objectives {
-			terms = append(terms, constVector(value(s, i),
-				[2]string{render.LabelNamespace, s.Namespace}, [2]string{render.LabelStandard, s.Name}, [2]string{render.LabelObjective, o.Name}))
-		}
-	}
-	return strings.Join(terms, "\n  or\n  ")
+// recordedConstant is the latest value of an objective's recorded constant (its budget or
+// score weight, recorded by the hourly group) for the objectives sel selects: the last
+// sample of the last two hours, as the group writes one an hour.
+func recordedConstant(series, sel string) string {
+	return fmt.Sprintf("last_over_time(%s%s[2h])", series, sel)
 }
-
-// joinLabels are the labels that key one objective.
-var joinLabels = render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelObjective
-
-// standardLabels are the labels that key one standard: namespace, name, service, and the
-// cluster label when the standards have one (they share it: see byCluster).
-func standardLabels(standards []*render.Standard) string {
-	l := render.LabelNamespace + ", " + render.LabelStandard + ", " + render.LabelService
-	if c := standards[0].Cluster.Name; c != "" {
-		l += ", " + c
-	}
-	return l
-}
-
-// weight is an objective's weight in the score, scaled to a whole number as compliance.Score
-// does: a graded objective's classes share its weight, scaled by the least common multiple of
-// the standard's class counts so that the shares are exact.
-func weight(s *render.Standard, i int) float64 {
-	lcm := 1
-	for _, o := range s.Objectives {
-		c := max(o.Classes, 1)
-		lcm = lcm / gcd(lcm, c) * c
-	}
-	o := s.Objectives[i]
-	return float64(int(o.Weight) * (lcm / max(o.Classes, 1)))
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-// budget is an objective's allowed share of bad events.
-func budget(s *render.Standard, i int) float64 { return s.Objectives[i].Budget }
 
 // scoreQuery is the weighted attainment over rng of each standard the selector sel selects,
-// the objectives weighted as in the status's score; objectives without events over rng are
-// left out, as they are from the score. An objective with groupBy counts once, with its worst
-// value's attainment, as in the status.
-func scoreQuery(standards []*render.Standard, sel, rng string) string {
-	weights := objectiveConstants(standards, weight)
-	by := standardLabels(standards)
-	attain := attainmentQuery(sel, rng)
-	if slices.ContainsFunc(standards, grouped) {
-		attain = fmt.Sprintf("min by (%s, %s) (%s)", by, render.LabelObjective, attain)
-	}
-	return fmt.Sprintf("sum by (%s) (\n  (%s)\n  * on (%s) group_left ()\n  (\n  %s\n  )\n)\n/\nsum by (%s) (\n  (%s)\n  * 0 + on (%s) group_left ()\n  (\n  %s\n  )\n)",
-		by, attain, joinLabels, weights, by, attain, joinLabels, weights)
+// the objectives weighted by their recorded score weights, as in the status's score;
+// objectives without events over rng are left out, as they are from the score. An objective
+// with groupBy counts once, with its worst value's attainment, as in the status.
+func scoreQuery(sel string, k keys, rng string) string {
+	attain := fmt.Sprintf("min by (%s, %s) (%s)", k.standard, render.LabelObjective, attainmentQuery(sel, rng))
+	weights := recordedConstant(render.SeriesWeight, sel)
+	return fmt.Sprintf("sum by (%s) (\n  %s\n  * on (%s) group_left ()\n  %s\n)\n/\nsum by (%s) (\n  %s\n  * 0 + on (%s) group_left ()\n  %s\n)",
+		k.standard, attain, k.objective, weights, k.standard, attain, k.objective, weights)
 }
 
 // valuesLegend names, in a panel's legend, the value of each groupBy label of an objective
@@ -156,23 +117,17 @@ func valuesLegend(by []string) string {
 	return b.String()
 }
 
-// grouped reports whether a standard has an objective with groupBy.
-func grouped(s *render.Standard) bool {
-	return slices.ContainsFunc(s.Objectives, func(o render.Objective) bool { return len(o.GroupBy) > 0 })
+// budgetLeftByObjectiveQuery is the percentage of error budget left over rng of every
+// objective (every value of a grouped one) sel selects, each against its recorded budget.
+func budgetLeftByObjectiveQuery(sel string, k keys, rng string) string {
+	return fmt.Sprintf("100 * (1 - (%s)\n  / on (%s) group_left ()\n  %s)",
+		errorRatio(sel, rng), k.objective, recordedConstant(render.SeriesBudget, sel))
 }
 
 // minBudgetLeftQuery is the lowest percentage of error budget left over rng among the
 // objectives of each standard sel selects.
-func minBudgetLeftQuery(standards []*render.Standard, sel, rng string) string {
-	return fmt.Sprintf("min by (%s) (\n  100 * (1 - (%s)\n  / on (%s) group_left ()\n  (\n  %s\n  ))\n)",
-		standardLabels(standards), errorRatio(sel, rng), joinLabels, objectiveConstants(standards, budget))
-}
-
-// budgetLeftByObjectiveQuery is the percentage of budget left over rng of every objective of
-// one standard.
-func budgetLeftByObjectiveQuery(s *render.Standard, rng string) string {
-	return fmt.Sprintf("100 * (1 - (%s)\n  / on (%s) group_left ()\n  (\n  %s\n  ))",
-		errorRatio(selector(s, ""), rng), joinLabels, objectiveConstants([]*render.Standard{s}, budget))
+func minBudgetLeftQuery(sel string, k keys, rng string) string {
+	return fmt.Sprintf("min by (%s) (\n  %s\n)", k.standard, budgetLeftByObjectiveQuery(sel, k, rng))
 }
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

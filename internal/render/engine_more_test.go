@@ -305,3 +305,53 @@ spec:
 		t.Errorf("error ratio during the burn = %v, want 0.3", v)
 	}
 }
+
+// TestRecordedBudgetsAndWeights: the hourly group records each objective's budget and score
+// weight under the objective's labels, as Prometheus's engine evaluates the rules: a graded
+// objective's three classes of weight 3 weigh 1 each against 3 for the objective of weight 3
+// (scaled by the class count), and the budgets are 1 - target/100.
+func TestRecordedBudgetsAndWeights(t *testing.T) {
+	t.Parallel()
+	std := resolve(t, `
+metadata: {name: checkout, namespace: shop}
+spec:
+  service: checkout
+  objectives:
+    - name: availability
+      target: "99.9"
+      weight: 3
+      ratio: {errors: 'http_requests_total{code="500"}', total: http_requests_total}
+    - name: resolution
+      target: "95"
+      weight: 3
+      latency:
+        histogram: incident_resolution_duration_seconds
+        graded:
+          label: priority
+          thresholds: {p1: 4h, p2: 24h, p3: 72h}
+`)
+	tl := simulate(t, []*render.Standard{std}, ratioTraffic(constant(0)), time.Hour, time.Minute)
+	want := map[string][2]float64{
+		"availability":  {0.001, 9},
+		"resolution-p1": {0.05, 3},
+		"resolution-p2": {0.05, 3},
+		"resolution-p3": {0.05, 3},
+	}
+	for i, series := range []string{render.SeriesBudget, render.SeriesWeight} {
+		got := map[string]float64{}
+		for _, s := range tl.query(series, time.Hour) {
+			if s.Metric.Get(render.LabelStandard) != "checkout" || s.Metric.Get(render.LabelNamespace) != "shop" || s.Metric.Get(render.LabelService) != "checkout" {
+				t.Errorf("%s: labels %s", series, s.Metric)
+			}
+			got[s.Metric.Get(render.LabelObjective)] = s.F
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %v, want one per objective %v", series, got, want)
+		}
+		for o, w := range want {
+			if v, ok := got[o]; !ok || math.Abs(v-w[i]) > 1e-12 {
+				t.Errorf("%s{objective=%q} = %v, want %v", series, o, v, w[i])
+			}
+		}
+	}
+}

@@ -23,6 +23,12 @@ const (
 	SeriesErrorsHourly = "pledge:objective_errors:increase1h"
 	// SeriesEventsHourly is the number of all events in the last hour, recorded hourly.
 	SeriesEventsHourly = "pledge:objective_events:increase1h"
+	// SeriesBudget is an objective's allowed share of bad events (1 - target/100), recorded
+	// hourly, so that dashboards and queries over many standards need no per-objective constant.
+	SeriesBudget = "pledge:objective_budget:ratio"
+	// SeriesWeight is an objective's weight in its standard's score (see ScoreWeights),
+	// recorded hourly.
+	SeriesWeight = "pledge:objective_weight:score"
 	// AlertBurnRate is the multi-window burn-rate alert (one rule per window pair).
 	AlertBurnRate = "PledgeErrorBudgetBurn"
 	// AlertEscalation is the escalation-tier alert (one rule per tier).

@@ -86,6 +86,38 @@ func (s *Standard) burnCondition(o *Objective, w Window) string {
 // HourlyInterval is the evaluation interval of the hourly totals group.
 const HourlyInterval = time.Hour
 
+// ScoreWeights are the weights of the standard's objectives in its score, in order: a graded
+// objective's classes share its weight, each weighing Weight/Classes, scaled to whole numbers
+// by the least common multiple of the class counts so that the shares are exact (three classes
+// of weight 3 weigh what one objective of weight 3 does). Only their ratios matter.
+func (s *Standard) ScoreWeights() []float64 {
+	return ScoreWeights(len(s.Objectives), func(i int) (int32, int) { return s.Objectives[i].Weight, s.Objectives[i].Classes })
+}
+
+// ScoreWeights is Standard.ScoreWeights for n objectives described by of (weight as written,
+// class count; 0 classes count as 1).
+func ScoreWeights(n int, of func(i int) (weight int32, classes int)) []float64 {
+	lcm := 1
+	for i := range n {
+		_, c := of(i)
+		c = max(c, 1)
+		lcm = lcm / gcd(lcm, c) * c
+	}
+	out := make([]float64, n)
+	for i := range n {
+		w, c := of(i)
+		out[i] = float64(int(w) * (lcm / max(c, 1)))
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
 // hourlyTotal sums a recorded 5m rate over the last hour into a count of events: the rates at
 // the twelve 5m-aligned instants of the hour tile it exactly.
 func hourlyTotal(series, sel string) string { return overTime(series+sel, "1h") }
@@ -107,10 +139,13 @@ func RawHourlyTotal(rateExpr string) string { return overTime("("+rateExpr+")", 
 // per objective two recording rules, one burn-rate alert per enabled window pair, the no-data
 // alert and one escalation alert per tier. The second, evaluated hourly, records each
 // objective's hourly totals, from which compliance measures whole windows cheaply (720 samples
-// for 30 days), and holds the budget-left alerts read from them (one per threshold).
+// for 30 days), and its budget and score weight as series (read with last_over_time over two
+// hours: the dashboards' overview needs no constant per objective), and holds the budget-left
+// alerts read from the totals (one per threshold).
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
 	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
+	weights := s.ScoreWeights()
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
 		g.Rules = append(g.Rules,
@@ -120,6 +155,8 @@ func (s *Standard) RuleGroups() []RuleGroup {
 		hourly.Rules = append(hourly.Rules,
 			Rule{Record: SeriesErrorsHourly, Expr: hourlyTotal(SeriesErrors, s.selector(o)), Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEventsHourly, Expr: hourlyTotal(SeriesEvents, s.selector(o)), Labels: s.seriesLabels(o)},
+			Rule{Record: SeriesBudget, Expr: "vector(" + formatFloat(o.Budget) + ")", Labels: s.seriesLabels(o)},
+			Rule{Record: SeriesWeight, Expr: "vector(" + formatFloat(weights[i]) + ")", Labels: s.seriesLabels(o)},
 		)
 		if s.AlertsDisabled {
 			continue

@@ -9,7 +9,8 @@ import (
 )
 
 // TestTemplateGrafanaDashboards: grafanaDashboards turns into the manager's dashboard flags,
-// none of them by default, and the schema rejects a namespace that cannot be one.
+// none of them by default; the overview goes to overviewNamespace, else the dashboards'
+// namespace, else the release's; the schema rejects a namespace that cannot be one.
 func TestTemplateGrafanaDashboards(t *testing.T) {
 	procs.Tool(t, "HELM")
 	cases := map[string]struct {
@@ -17,10 +18,14 @@ func TestTemplateGrafanaDashboards(t *testing.T) {
 		want []string
 	}{
 		"default": {want: nil},
-		"enabled": {set: []string{"grafanaDashboards.enabled=true"}, want: []string{"--grafana-dashboards", "--grafana-dashboard-label=grafana_dashboard=1"}},
+		"enabled": {set: []string{"grafanaDashboards.enabled=true"}, want: []string{"--grafana-dashboards", "--grafana-dashboard-label=grafana_dashboard=1", "--grafana-overview-namespace=ns"}},
 		"label namespace": {
 			set:  []string{"grafanaDashboards.enabled=true", "grafanaDashboards.label.grafana_dashboard=null", "grafanaDashboards.label.dashboards=pledge", "grafanaDashboards.namespace=grafana"},
-			want: []string{"--grafana-dashboards", "--grafana-dashboard-label=dashboards=pledge", "--grafana-dashboard-namespace=grafana"},
+			want: []string{"--grafana-dashboards", "--grafana-dashboard-label=dashboards=pledge", "--grafana-dashboard-namespace=grafana", "--grafana-overview-namespace=grafana"},
+		},
+		"overview namespace": {
+			set:  []string{"grafanaDashboards.enabled=true", "grafanaDashboards.namespace=grafana", "grafanaDashboards.overviewNamespace=monitoring"},
+			want: []string{"--grafana-dashboards", "--grafana-dashboard-label=grafana_dashboard=1", "--grafana-dashboard-namespace=grafana", "--grafana-overview-namespace=monitoring"},
 		},
 	}
 	for name, tc := range cases {
@@ -31,7 +36,7 @@ func TestTemplateGrafanaDashboards(t *testing.T) {
 			}
 			var got []string
 			for _, a := range args(t, index(render(t, "rel", "ns", flags...))) {
-				if strings.HasPrefix(a, "--grafana-dashboard") {
+				if strings.HasPrefix(a, "--grafana-") {
 					got = append(got, a)
 				}
 			}
