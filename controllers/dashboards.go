@@ -101,13 +101,12 @@ func (r *DashboardReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		return ctrl.Result{}, nil
 	}
 	now := time.Now()
-	resolved, reason, msg, _ := resolveStandard(ctx, r.Client, &std, now)
+	resolved, reason, msg, _ := resolveStandard(ctx, r.Client, &std, now, r.Cluster)
 	if resolved == nil {
 		// The standard's Ready condition reports it; the last good dashboard stays.
 		log.Info("Dashboard not rendered", "reason", reason, "message", msg)
 		return ctrl.Result{}, nil
 	}
-	resolved.Cluster = r.Cluster
 	desired, err := r.desired(&std, resolved, key, now)
 	if err != nil {
 		return ctrl.Result{}, err

@@ -145,7 +145,7 @@ func (l *LivenessChecker) check(ctx context.Context, std *pledgev1.ServiceStanda
 		}
 		return metav1.Condition{Status: metav1.ConditionUnknown, Reason: pledgev1.ReasonNotChecked, Message: msg}
 	}
-	resolved, reason, msg, _ := resolveStandard(ctx, l.Client, std, now)
+	resolved, reason, msg, _ := resolveStandard(ctx, l.Client, std, now, l.Cluster)
 	if resolved == nil {
 		return metav1.Condition{Status: metav1.ConditionUnknown, Reason: reason, Message: "Not checked: " + truncate(msg, 1024)}
 	}

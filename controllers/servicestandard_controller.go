@@ -78,7 +78,7 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}()
 
 	now := time.Now()
-	resolved, reason, msg, err := resolveStandard(ctx, r.Client, std, now)
+	resolved, reason, msg, err := resolveStandard(ctx, r.Client, std, now, r.Cluster)
 	if resolved == nil {
 		r.setReady(std, false, reason, msg)
 		if reason == pledgev1.ReasonInvalidSpec {
@@ -86,7 +86,6 @@ func (r *ServiceStandardReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, err
 	}
-	resolved.Cluster = r.Cluster
 
 	generated, err := r.Target.Deliver(ctx, std, resolved)
 	if err != nil {
@@ -147,11 +146,14 @@ func (r *ServiceStandardReconciler) setReady(std *pledgev1.ServiceStandard, read
 }
 
 // resolveStandard validates the standard with its referenced policy, for the calendar period
-// that contains now. On failure it returns nil with the reason and message for the Ready
-// condition, and an error when it should be retried (the policy could not be read).
-func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.ServiceStandard, now time.Time) (*render.Standard, string, string, error) {
+// that contains now, with the cluster label (an objective grouped by its name is invalid). On
+// failure it returns nil with the reason and message for the Ready condition, and an error
+// when it should be retried (the policy could not be read).
+func resolveStandard(ctx context.Context, c client.Reader, std *pledgev1.ServiceStandard, now time.Time, cluster render.ClusterLabel) (*render.Standard, string, string, error) {
 	resolved, errs := render.ResolveAt(std, policies.From(ctx, c), now)
+	errs = append(errs, render.CheckClusterLabel(&std.Spec, cluster)...)
 	if len(errs) == 0 {
+		resolved.Cluster = cluster
 		return resolved, "", "", nil
 	}
 	for _, e := range errs {

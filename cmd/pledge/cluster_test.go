@@ -55,3 +55,26 @@ func TestRenderClusterLabel(t *testing.T) {
 		t.Errorf("render --cluster-label cluster: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// An objective grouped by the cluster label's name is refused, naming the field: the cluster
+// label would replace the grouped label on every series.
+func TestRenderClusterLabelGroupBy(t *testing.T) {
+	dir := cliWrite(t, map[string]string{"s.yaml": `apiVersion: pledge.dev/v1alpha1
+kind: ServiceStandard
+metadata: {name: api, namespace: shop}
+spec:
+  service: api
+  objectives:
+    - name: availability
+      target: "99.9"
+      groupBy: [route, region]
+      ratio: {errors: 'http_requests_total{code="500"}', total: http_requests_total}
+`})
+	code, _, stderr := cliRun(t, nil, "render", "-f", dir, "--format", "rules", "--cluster-label", "region=eu-1")
+	if code != 1 || !strings.Contains(stderr, "spec.objectives[0].groupBy[1]") || !strings.Contains(stderr, "--cluster-label") {
+		t.Errorf("groupBy the cluster label: exit %d, stderr %q; want 1 naming spec.objectives[0].groupBy[1]", code, stderr)
+	}
+	if code, _, stderr := cliRun(t, nil, "render", "-f", dir, "--format", "rules", "--cluster-label", "cluster=eu-1"); code != 0 {
+		t.Errorf("another cluster label: exit %d: %s", code, stderr)
+	}
+}

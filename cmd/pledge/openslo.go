@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pledge-dev/pledge/internal/openslo"
+	"github.com/pledge-dev/pledge/internal/render"
 )
 
 func importCommand() *cobra.Command {
@@ -107,7 +108,7 @@ targets are the first tier's receivers (page) or the ticket receivers (ticket). 
 OpenSLO cannot hold is reported on stderr with its field path; with --strict that exits 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			set, resolved, err := loadSet(cmd, files)
+			set, resolved, err := loadSet(cmd, files, render.ClusterLabel{})
 			if err != nil {
 				return err
 			}

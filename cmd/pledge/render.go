@@ -56,12 +56,9 @@ YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input print
 				}
 				cluster = c
 			}
-			standards, err := load(cmd, files)
+			standards, err := load(cmd, files, cluster)
 			if err != nil {
 				return err
-			}
-			for _, s := range standards {
-				s.Cluster = cluster
 			}
 			if format == formatAlertmanager && render.NeedsGlobalSMTP(standards) && (smtp.Smarthost == "" || smtp.From == "") {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
@@ -92,7 +89,7 @@ func validateCommand() *cobra.Command {
 		Short: "Check standards and policies; print one line per problem",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			standards, err := load(cmd, files)
+			standards, err := load(cmd, files, render.ClusterLabel{})
 			if err != nil {
 				return err
 			}
@@ -106,16 +103,17 @@ func validateCommand() *cobra.Command {
 }
 
 // load reads the inputs, checks them as the API server would, then resolves the standards that
-// passed (Pledge's deeper checks); problems go to stderr, one per line.
-func load(cmd *cobra.Command, files []string) ([]*render.Standard, error) {
-	_, standards, err := loadSet(cmd, files)
+// passed (Pledge's deeper checks) with the cluster label; problems go to stderr, one per line.
+func load(cmd *cobra.Command, files []string, cluster render.ClusterLabel) ([]*render.Standard, error) {
+	_, standards, err := loadSet(cmd, files, cluster)
 	return standards, err
 }
 
 // loadSet is load that also returns what was read, for commands that need the standards as
 // written beside their resolved form (export openslo).
-func loadSet(cmd *cobra.Command, files []string) (*manifest.Set, []*render.Standard, error) {
+func loadSet(cmd *cobra.Command, files []string, cluster render.ClusterLabel) (*manifest.Set, []*render.Standard, error) {
 	set, problems := manifest.Load(files, cmd.InOrStdin())
+	set.Cluster = cluster
 	standards, resolveProblems := set.Resolve()
 	problems = append(problems, resolveProblems...)
 	for _, w := range set.Warnings {

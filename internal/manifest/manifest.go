@@ -63,6 +63,9 @@ type Set struct {
 	// rejected are the Pledge objects ("EscalationPolicy shop/payments") that failed decoding.
 	rejected map[string]bool
 	Warnings []string
+	// Cluster is the cluster label the standards are rendered with (pledge render
+	// --cluster-label): Resolve sets it on each and refuses an objective grouped by its name.
+	Cluster render.ClusterLabel
 }
 
 // Source returns where a standard or policy was read from.
@@ -324,6 +327,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 			policy = policies[key]
 		}
 		resolved, errs := render.Resolve(std, render.Policies(policy))
+		errs = append(errs, render.CheckClusterLabel(&std.Spec, s.Cluster)...)
 		if len(errs) > 0 {
 			problems = append(problems, fieldProblems(src.File, resource, errs)...)
 			continue
@@ -335,6 +339,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		for _, w := range resolved.Warnings {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: %s", src.File, resource, w))
 		}
+		resolved.Cluster = s.Cluster
 		out = append(out, resolved)
 	}
 	return out, problems

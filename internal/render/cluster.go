@@ -5,6 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 )
 
 // ClusterLabel is the label that tells one cluster's generated series and alerts from
@@ -41,3 +45,23 @@ func (c ClusterLabel) matcher() string {
 
 // Matcher is the cluster's selector matcher, name="value", or "" without a cluster label.
 func (c ClusterLabel) Matcher() string { return strings.TrimPrefix(c.matcher(), ",") }
+
+// CheckClusterLabel refuses an objective grouped by the cluster label's name
+// (spec.objectives[i].groupBy[j]): the cluster label replaces that label on every recorded
+// series, so the values would collide into one series and the rules would fail at every
+// evaluation.
+func CheckClusterLabel(spec *pledgev1.ServiceStandardSpec, c ClusterLabel) field.ErrorList {
+	if c.Name == "" {
+		return nil
+	}
+	var errs field.ErrorList
+	for i, o := range spec.Objectives {
+		for j, l := range o.GroupBy {
+			if l == c.Name {
+				errs = append(errs, field.Invalid(field.NewPath("spec", "objectives").Index(i).Child("groupBy").Index(j), l,
+					"is the name of the manager's --cluster-label, which replaces it on every generated series: group by another label"))
+			}
+		}
+	}
+	return errs
+}
