@@ -272,3 +272,31 @@ func TestCalendarStandard(t *testing.T) {
 		t.Errorf("range queries %q over %v, want one over 31d", q.queries, q.ranges)
 	}
 }
+
+// TestGroupedValues: the page of a standard with a grouped objective lists the worst values
+// the status holds, with their labels (escaped), attainment, budget left and state, and how
+// many values there are.
+func TestGroupedValues(t *testing.T) {
+	std := standard("shop", "api", "api")
+	std.Spec.Objectives[0].GroupBy = []string{"route", "method"}
+	std.Status.Objectives = []pledgev1.ObjectiveStatus{{Name: "availability", Target: "99.9", Attainment: "98.000", ErrorBudgetRemaining: "-1900.0",
+		State: pledgev1.StateBreached, ValueCount: 7, Values: []pledgev1.ValueStatus{
+			{Labels: map[string]string{"route": "/pay", "method": "POST"}, Attainment: "98.000", ErrorBudgetRemaining: "-1900.0", State: pledgev1.StateBreached},
+			{Labels: map[string]string{"route": "<b>/cart</b>", "method": "GET"}, Attainment: "99.950", ErrorBudgetRemaining: "50.0", State: pledgev1.StateMet},
+		}}}
+	code, body := get(t, newBoard(t, &rangeQuerier{}, std), "/standards/shop/api")
+	if code != http.StatusOK {
+		t.Fatalf("status %d\n%s", code, body)
+	}
+	for _, want := range []string{"Worst 2 of 7 values", "method=POST, route=/pay", "method=GET, route=&lt;b&gt;/cart&lt;/b&gt;", "-1900.0%", "99.950%"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<b>/cart</b>") {
+		t.Error("a label value is shown unescaped")
+	}
+	if n := strings.Count(body, `<tr class="value">`); n != 2 {
+		t.Errorf("%d value rows, want 2", n)
+	}
+}

@@ -1,9 +1,12 @@
 package board
 
 import (
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -40,6 +43,15 @@ type objectiveRow struct {
 	// BudgetW is the width (of 100) of the budget-left gauge.
 	BudgetW float64
 	Pairs   []pairRow
+	// Values are an objective with groupBy's worst values, as the status lists them, of
+	// ValueCount.
+	Values     []valueRow
+	ValueCount int32
+}
+
+// valueRow is one value of a grouped objective: its labels as name=value, comma-separated.
+type valueRow struct {
+	Labels, Attainment, Budget, State string
 }
 
 type pairRow struct {
@@ -132,6 +144,14 @@ func objectiveRows(resolved *render.Standard, st *pledgev1.ServiceStandardStatus
 		row := objectiveRow{Name: name, Description: description, Target: target, State: string(pledgev1.StateNoData)}
 		if ok {
 			row.Attainment, row.Budget, row.Coverage, row.Message = s.Attainment, s.ErrorBudgetRemaining, s.WindowCoverage, s.Message
+			row.ValueCount = s.ValueCount
+			for _, v := range s.Values {
+				var l []string
+				for _, k := range slices.Sorted(maps.Keys(v.Labels)) {
+					l = append(l, k+"="+v.Labels[k])
+				}
+				row.Values = append(row.Values, valueRow{Labels: strings.Join(l, ", "), Attainment: v.Attainment, Budget: v.ErrorBudgetRemaining, State: string(v.State)})
+			}
 			if s.State != "" {
 				row.State = string(s.State)
 			}
