@@ -131,12 +131,12 @@ var _ = Describe("RulesLoaded against a real Prometheus and Alertmanager", func(
 		a := rulesLoaded(ctx, ns, "alpha")
 		Expect(a.Status).To(Equal(metav1.ConditionTrue), a.Message)
 		Expect(a.Reason).To(Equal(pledgev1.ReasonLoaded))
-		Expect(a.Message).To(ContainSubstring("Prometheus loaded pledge/%s/alpha, pledge/%s/alpha/hourly", ns, ns))
+		Expect(a.Message).To(ContainSubstring("Prometheus loaded pledge/%s/alpha, pledge/%s/alpha/5m, pledge/%s/alpha/hourly", ns, ns, ns))
 		b := rulesLoaded(ctx, ns, "beta")
 		Expect(b.Status).To(Equal(metav1.ConditionFalse), b.Message)
 		Expect(b.Reason).To(Equal(pledgev1.ReasonNotLoaded))
 		Expect(b.Message).To(And(
-			ContainSubstring("no Prometheus loaded group pledge/%s/beta, pledge/%s/beta/hourly", ns, ns),
+			ContainSubstring("no Prometheus loaded group pledge/%s/beta, pledge/%s/beta/5m, pledge/%s/beta/hourly", ns, ns, ns),
 			ContainSubstring("ruleSelector / ruleNamespaceSelector"), ContainSubstring("release="),
 			ContainSubstring("lacks receiver %s", beta.ReceiverName("unrouted")),
 			ContainSubstring("alertmanagerConfigSelector / alertmanagerConfigNamespaceSelector")))

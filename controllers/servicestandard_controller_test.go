@@ -119,7 +119,7 @@ var _ = Describe("ServiceStandard controller", func() {
 
 		pr, err := prometheusRule(ctx, ns, "checkout")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(ruleCount(pr)).To(Equal(57)) // 5 objectives × (2 recording + 2 hourly + 3 burn + 1 no-data + 3 tiers) + 2 budget-left (one per threshold)
+		Expect(ruleCount(pr)).To(Equal(67)) // 5 objectives × (2 recording + 4 hourly + 3 burn + 1 no-data + 3 tiers) + 2 budget-left (one per threshold)
 		Expect(metav1.IsControlledBy(pr, getStandard(ctx, ns, "checkout"))).To(BeTrue())
 		Expect(pr.Labels).To(HaveKeyWithValue("app.kubernetes.io/managed-by", "pledge"))
 		Expect(pr.ManagedFields).To(ContainElement(HaveField("Manager", "pledge")))
@@ -131,10 +131,10 @@ var _ = Describe("ServiceStandard controller", func() {
 
 		st := getStandard(ctx, ns, "checkout").Status
 		Expect(st.Generated).To(ConsistOf(
-			pledgev1.GeneratedObject{Kind: "PrometheusRule", Name: "pledge-checkout", Rules: 57},
+			pledgev1.GeneratedObject{Kind: "PrometheusRule", Name: "pledge-checkout", Rules: 67},
 			pledgev1.GeneratedObject{Kind: "AlertmanagerConfig", Name: "pledge-checkout", Rules: 5},
 		))
-		Expect(readyMessage(ctx, ns, "checkout")).To(ContainSubstring("PrometheusRule pledge-checkout (57)"))
+		Expect(readyMessage(ctx, ns, "checkout")).To(ContainSubstring("PrometheusRule pledge-checkout (67)"))
 
 		Eventually(func() []string {
 			var list eventsv1.EventList
@@ -178,7 +178,7 @@ var _ = Describe("ServiceStandard controller", func() {
 			pr, err := prometheusRule(ctx, ns, "checkout")
 			Expect(err).NotTo(HaveOccurred())
 			return ruleCount(pr)
-		}, timeout, interval).Should(Equal(57))
+		}, timeout, interval).Should(Equal(67))
 		pr, _ = prometheusRule(ctx, ns, "checkout")
 		Expect(pr.Spec.Groups[0].Rules[0].Expr.String()).NotTo(Equal("vector(1)"))
 	})
@@ -262,7 +262,7 @@ var _ = Describe("ServiceStandard controller", func() {
 			pr, err := prometheusRule(ctx, ns, "checkout")
 			Expect(err).NotTo(HaveOccurred())
 			return ruleCount(pr)
-		}, timeout, interval).Should(Equal(57))
+		}, timeout, interval).Should(Equal(72)) // one more tier alert per objective
 		Eventually(func() []pledgev1.GeneratedObject { return getStandard(ctx, ns, "checkout").Status.Generated }, timeout, interval).
 			Should(ContainElement(pledgev1.GeneratedObject{Kind: "AlertmanagerConfig", Name: "pledge-checkout", Rules: 6}))
 	})
@@ -359,6 +359,6 @@ var _ = Describe("Without the prometheus-operator CRDs", func() {
 		Eventually(func() int {
 			Expect(c.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "pledge-checkout"}, pr)).To(Succeed())
 			return ruleCount(pr)
-		}, timeout, interval).Should(Equal(57))
+		}, timeout, interval).Should(Equal(67))
 	})
 })

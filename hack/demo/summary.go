@@ -32,6 +32,27 @@ func status(o options) error {
 	return nil
 }
 
+// pendingGroups names the rule groups Prometheus has not evaluated yet: the ticket groups
+// (pledge/<ns>/<name>/5m) are first evaluated within 5 minutes of loading, the hourly ones
+// within the hour, so their alerts may not show yet.
+func pendingGroups(prometheusURL string) string {
+	groups, err := ruleGroups(context.Background(), prometheusURL)
+	if err != nil {
+		return ""
+	}
+	var pending []string
+	for _, g := range groups {
+		if g.LastEvaluation.IsZero() || g.LastEvaluation.Year() < 2000 {
+			pending = append(pending, fmt.Sprintf("%s (every %s)", g.Name, time.Duration(g.Interval*float64(time.Second))))
+		}
+	}
+	if len(pending) == 0 {
+		return ""
+	}
+	return "  Not evaluated yet, so their alerts may still come (a group is first evaluated within its\n  interval of loading): " +
+		strings.Join(pending, ", ") + "\n"
+}
+
 // summarize shows the standing and where everything is.
 func summarize(st state) string {
 	var b strings.Builder
@@ -51,6 +72,7 @@ func summarize(st state) string {
 
 	b.WriteString("\nAlerts in Alertmanager:\n")
 	b.WriteString(alerts(st.Alertmanager))
+	b.WriteString(pendingGroups(st.Prometheus))
 
 	fmt.Fprintf(&b, `
 Look around:

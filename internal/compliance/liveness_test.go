@@ -46,11 +46,11 @@ func resolved(t *testing.T, doc string) *render.Standard {
 func TestRulesLoaded(t *testing.T) {
 	s := resolved(t, liveStandard)
 	want := compliance.WantLive(s)
-	if len(want.Groups) != len(s.RuleGroups()) || len(want.Groups) < 2 {
-		t.Fatalf("groups %v: want every rendered group", want.Groups)
+	if len(want.Groups) != len(s.RuleGroups()) || len(want.Groups) != 3 {
+		t.Fatalf("groups %v: want every rendered group (main, 5m tiles, hourly)", want.Groups)
 	}
-	main, hourly := want.Groups[0], want.Groups[1]
-	all := map[string]bool{main: true, hourly: true, "other/group": true}
+	main, tiles, hourly := want.Groups[0], want.Groups[1], want.Groups[2]
+	all := map[string]bool{main: true, tiles: true, hourly: true, "other/group": true}
 	// Receivers as prometheus-operator names them, and as the plain format does.
 	operator, plain := map[string]bool{}, map[string]bool{}
 	for _, names := range want.Receivers {
@@ -67,15 +67,15 @@ func TestRulesLoaded(t *testing.T) {
 		msg        []string // substrings of the message
 	}{
 		"all loaded, Alertmanager not checked": {compliance.Running{Groups: all}, 0,
-			metav1.ConditionTrue, pledgev1.ReasonLoaded, []string{"Prometheus loaded " + main + ", " + hourly, "Alertmanager not checked"}},
+			metav1.ConditionTrue, pledgev1.ReasonLoaded, []string{"Prometheus loaded " + main + ", " + tiles + ", " + hourly, "Alertmanager not checked"}},
 		"all loaded, receivers as prometheus-operator names them": {compliance.Running{Groups: all, Receivers: operator}, 0,
 			metav1.ConditionTrue, pledgev1.ReasonLoaded, []string{"Alertmanager runs the standard's"}},
 		"all loaded, receivers as the plain format names them": {compliance.Running{Groups: all, Receivers: plain}, 0,
 			metav1.ConditionTrue, pledgev1.ReasonLoaded, nil},
-		"a group missing within the grace period": {compliance.Running{Groups: map[string]bool{main: true}}, time.Minute,
+		"a group missing within the grace period": {compliance.Running{Groups: map[string]bool{main: true, tiles: true}}, time.Minute,
 			metav1.ConditionUnknown, pledgev1.ReasonLoadPending, []string{"Waiting up to 3m0s", "no Prometheus loaded group " + hourly}},
 		"no group after the grace period": {compliance.Running{Groups: map[string]bool{"other/group": true}}, grace,
-			metav1.ConditionFalse, pledgev1.ReasonNotLoaded, []string{"no Prometheus loaded group " + main + ", " + hourly, "ruleSelector / ruleNamespaceSelector", "release=<release name>"}},
+			metav1.ConditionFalse, pledgev1.ReasonNotLoaded, []string{"no Prometheus loaded group " + main + ", " + tiles + ", " + hourly, "ruleSelector / ruleNamespaceSelector", "release=<release name>"}},
 		"nothing loaded at all": {compliance.Running{}, time.Hour,
 			metav1.ConditionFalse, pledgev1.ReasonNotLoaded, []string{"no Prometheus loaded group " + main}},
 		"receivers missing": {compliance.Running{Groups: all, Receivers: map[string]bool{"shop/pledge-checkout/someone-else": true}}, grace,
@@ -104,7 +104,10 @@ func TestWantLiveWithoutEscalation(t *testing.T) {
 	if want.Receivers != nil {
 		t.Fatalf("receivers %v: a standard without escalation has none", want.Receivers)
 	}
-	running := compliance.Running{Groups: map[string]bool{want.Groups[0]: true, want.Groups[1]: true}, Receivers: map[string]bool{}}
+	running := compliance.Running{Groups: map[string]bool{}, Receivers: map[string]bool{}}
+	for _, g := range want.Groups {
+		running.Groups[g] = true
+	}
 	if status, _, msg := running.RulesLoaded(want, 0, time.Minute); status != metav1.ConditionTrue {
 		t.Fatalf("got %s (%s): an empty Alertmanager is enough for a standard that routes nothing", status, msg)
 	}

@@ -54,7 +54,7 @@ func TestRunningAgainstPrometheusAndAlertmanager(t *testing.T) {
 		t.Errorf("loaded standard: %s/%s: %s (groups %v, receivers %v)", status, reason, msg, running.Groups, running.Receivers)
 	}
 	status, _, msg := running.RulesLoaded(compliance.WantLive(missing), time.Minute, time.Minute)
-	if status != metav1.ConditionFalse || !strings.Contains(msg, "no Prometheus loaded group pledge/shop/cart, pledge/shop/cart/hourly") ||
+	if status != metav1.ConditionFalse || !strings.Contains(msg, "no Prometheus loaded group pledge/shop/cart, pledge/shop/cart/5m, pledge/shop/cart/hourly") ||
 		!strings.Contains(msg, "lacks receiver "+missing.ReceiverName("unrouted")) {
 		t.Errorf("standard nothing runs: %s: %s", status, msg)
 	}

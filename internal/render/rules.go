@@ -43,6 +43,12 @@ func (s *Standard) seriesLabels(o *Objective) map[string]string {
 	return l
 }
 
+// standardSelector selects the recorded series of all the standard's objectives (of this
+// cluster, with a cluster label).
+func (s *Standard) standardSelector() string {
+	return fmt.Sprintf("{%s=%s,%s=%s%s}", LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), s.Cluster.matcher())
+}
+
 // selector selects one objective's recorded series (of this cluster, with a cluster label).
 func (s *Standard) selector(o *Objective) string {
 	return fmt.Sprintf("{%s=%s,%s=%s,%s=%s%s}",
@@ -70,17 +76,47 @@ func errorRatio(sel string, w time.Duration) string {
 const thresholdMargin = 1e-9
 
 // burnCondition is true (and yields the long window's burn rate) while both windows of the
-// pair burn faster than the pair's factor.
+// pair burn faster than the pair's factor. A tiled pair (see Tiled) sums the 5m rates at the
+// 5m-aligned instants of each window; any other sums them at every evaluation.
 func (s *Standard) burnCondition(o *Objective, w Window) string {
 	sel := s.selector(o)
 	budget := formatFloat(o.Budget)
 	factor := strconv.FormatFloat(w.Factor*(1+thresholdMargin), 'g', 12, 64)
-	expr := fmt.Sprintf("(%s) / %s > %s\nand\n(%s) / %s > %s", errorRatio(sel, w.Long), budget, factor, errorRatio(sel, w.Short), budget, factor)
-	if s.MinEvents > 0 {
+	ratio := errorRatio
+	if w.Tiled() {
+		ratio = tiledErrorRatio
+	}
+	expr := fmt.Sprintf("(%s) / %s > %s\nand\n(%s) / %s > %s", ratio(sel, w.Long), budget, factor, ratio(sel, w.Short), budget, factor)
+	switch {
+	case s.MinEvents <= 0:
+	case w.Tiled():
+		expr += fmt.Sprintf("\nand\n%s >= %d", overTime(SeriesEvents+sel, promDuration(w.Long)), s.MinEvents)
+	default:
 		expr += fmt.Sprintf("\nand\navg_over_time(%s%s[%s]) * %s >= %d",
 			SeriesEvents, sel, promDuration(w.Long-baseWindow), formatFloat(w.Long.Seconds()), s.MinEvents)
 	}
 	return expr
+}
+
+// TileInterval is the evaluation interval of the group that holds the tiled (ticket) pairs.
+const TileInterval = baseWindow
+
+// Tiled reports whether the pair is evaluated every 5m from the 5m rates at the 5m-aligned
+// instants of its windows, which tile them exactly, rather than at every evaluation from every
+// recorded rate: a ticket pair whose windows are whole multiples of 5m and whose short window is
+// at least 30m. Such a pair is evaluated a tenth as often (at a 30s interval) and sums a tenth
+// of the samples (864 for 3d); it fires at most one step (5m) and one evaluation later than
+// summed at every evaluation, which a ticket can afford and a page cannot.
+func (w Window) Tiled() bool {
+	return w.Severity == pledgev1.SeverityTicket && w.Short >= 6*baseWindow &&
+		w.Long%baseWindow == 0 && w.Short%baseWindow == 0
+}
+
+// tiledErrorRatio is the share of bad events over window w from the 5m rates at the 5m-aligned
+// instants of w, each the rate of the 5m before it: together they cover w exactly.
+func tiledErrorRatio(sel string, w time.Duration) string {
+	r := promDuration(w)
+	return fmt.Sprintf("sum_over_time(%s%s[%s:5m]) / sum_over_time(%s%s[%s:5m])", SeriesErrors, sel, r, SeriesEvents, sel, r)
 }
 
 // HourlyInterval is the evaluation interval of the hourly totals group.
@@ -135,9 +171,11 @@ func overTime(expr, rng string) string {
 // part of a window before an objective's recorded totals begin with it.
 func RawHourlyTotal(rateExpr string) string { return overTime("("+rateExpr+")", "1h") }
 
-// RuleGroups renders two rule groups per standard. The first, at the global interval, holds
-// per objective two recording rules, one burn-rate alert per enabled window pair, the no-data
-// alert and one escalation alert per tier. The second, evaluated hourly, records each
+// RuleGroups renders two or three rule groups per standard. The first, at the global interval,
+// holds per objective two recording rules, one burn-rate alert per enabled window pair that is
+// not tiled, the no-data alert and one escalation alert per tier. The second, evaluated every
+// 5m and only when a pair is tiled (the default ticket pair is), holds the tiled pairs' alerts.
+// The last, evaluated hourly, records each
 // objective's hourly totals, from which compliance measures whole windows cheaply (720 samples
 // for 30 days), and its budget and score weight as series (read with last_over_time over two
 // hours: the dashboards' overview needs no constant per objective), and holds the budget-left
@@ -145,6 +183,7 @@ func RawHourlyTotal(rateExpr string) string { return overTime("("+rateExpr+")", 
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
 	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
+	tiles := RuleGroup{Name: g.Name + "/5m", Interval: TileInterval}
 	weights := s.ScoreWeights()
 	for i := range s.Objectives {
 		o := &s.Objectives[i]
@@ -152,6 +191,7 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			Rule{Record: SeriesErrors, Expr: o.ErrorsExpr, Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEvents, Expr: o.EventsExpr, Labels: s.seriesLabels(o)},
 		)
+
 		hourly.Rules = append(hourly.Rules,
 			Rule{Record: SeriesErrorsHourly, Expr: hourlyTotal(SeriesErrors, s.selector(o)), Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEventsHourly, Expr: hourlyTotal(SeriesEvents, s.selector(o)), Labels: s.seriesLabels(o)},
@@ -173,6 +213,10 @@ func (s *Standard) RuleGroups() []RuleGroup {
 				if firstPage == nil {
 					firstPage = &w
 				}
+			}
+			if w.Tiled() {
+				tiles.Rules = append(tiles.Rules, r)
+				continue
 			}
 			g.Rules = append(g.Rules, r)
 		}
@@ -214,7 +258,10 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			})
 		}
 	}
-	return []RuleGroup{g, hourly}
+	if len(tiles.Rules) == 0 {
+		return []RuleGroup{g, hourly}
+	}
+	return []RuleGroup{g, tiles, hourly}
 }
 
 // budgetLeftCondition yields, per objective, the percent of error budget left over the window
@@ -224,7 +271,7 @@ func (s *Standard) RuleGroups() []RuleGroup {
 // before it in the same group. The margin lets budget left of exactly the threshold
 // (budget-neutral traffic over a whole window at "0") count despite floating-point noise.
 func (s *Standard) budgetLeftCondition(threshold string) string {
-	sel := fmt.Sprintf("{%s=%s,%s=%s%s}", LabelNamespace, strconv.Quote(s.Namespace), LabelStandard, strconv.Quote(s.Name), s.Cluster.matcher())
+	sel := s.standardSelector()
 	w := promDuration(s.Window)
 	budgets := make([]string, len(s.Objectives))
 	for i, o := range s.Objectives {
