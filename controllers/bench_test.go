@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,6 +331,19 @@ func benchRSS(field string) float64 {
 	return 0
 }
 
+// benchHeapProfile writes the heap profile (what is in use after the settle, read with go tool
+// pprof -sample_index=inuse_space) to path.
+func benchHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+}
+
 func benchHeapInuse() float64 {
 	runtime.GC()
 	var ms runtime.MemStats
@@ -544,6 +558,9 @@ func BenchmarkThousandStandards(b *testing.B) {
 		}
 		heap := benchHeapInuse()
 		rss, peak := benchRSS("VmRSS:"), benchRSS("VmHWM:")
+		if path := os.Getenv("PLEDGE_BENCH_HEAPPROFILE"); path != "" {
+			benchHeapProfile(b, path)
+		}
 
 		// Idle: nothing changes, so nothing should be written.
 		time.Sleep(benchIdle)

@@ -32,9 +32,9 @@ func status(o options) error {
 	return nil
 }
 
-// pendingGroups names the rule groups Prometheus has not evaluated yet: the ticket groups
-// (pledge/<ns>/<name>/5m) are first evaluated within 5 minutes of loading, the hourly ones
-// within the hour, so their alerts may not show yet.
+// pendingGroups names the ticket rule groups (pledge/<ns>/<name>/5m) Prometheus has not
+// evaluated yet: a group is first evaluated within its interval of loading, so their tickets
+// may not show yet.
 func pendingGroups(prometheusURL string) string {
 	groups, err := ruleGroups(context.Background(), prometheusURL)
 	if err != nil {
@@ -42,15 +42,14 @@ func pendingGroups(prometheusURL string) string {
 	}
 	var pending []string
 	for _, g := range groups {
-		if g.LastEvaluation.IsZero() || g.LastEvaluation.Year() < 2000 {
-			pending = append(pending, fmt.Sprintf("%s (every %s)", g.Name, time.Duration(g.Interval*float64(time.Second))))
+		if strings.HasSuffix(g.Name, "/5m") && (g.LastEvaluation.IsZero() || g.LastEvaluation.Year() < 2000) {
+			pending = append(pending, g.Name)
 		}
 	}
 	if len(pending) == 0 {
 		return ""
 	}
-	return "  Not evaluated yet, so their alerts may still come (a group is first evaluated within its\n  interval of loading): " +
-		strings.Join(pending, ", ") + "\n"
+	return "  Ticket groups not evaluated yet (every 5m, the first time within 5m of loading): " + strings.Join(pending, ", ") + "\n"
 }
 
 // summarize shows the standing and where everything is.
