@@ -3,6 +3,7 @@ package compliance
 import (
 	"cmp"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,11 +62,18 @@ type valueStanding struct {
 // Without any, the objective has no data.
 func (p *plan) groupedStanding(s Standard, obj Objective, window span, o Options) (pledgev1.ObjectiveStatus, []error) {
 	base := key{s.Namespace, s.Name, obj.Name, ""}
+	values := maps.Clone(p.values[base])
+	for _, v := range p.history.values(base) {
+		if values == nil {
+			values = map[string]bool{}
+		}
+		values[v] = true
+	}
 	var vs []valueStanding
-	for v := range p.values[base] {
+	for v := range values {
 		k := base
 		k.values = v
-		if !p.inWindow(s, k, window) {
+		if !p.inWindow(s, k, window) && p.history.raw(k, p.now.Add(-window.length())).Hours == 0 {
 			continue
 		}
 		st, err := p.standing(s, named(obj, v), k, window, o)

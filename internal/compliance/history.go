@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 
 	"github.com/pledge-dev/pledge/internal/render"
 )
@@ -48,7 +50,6 @@ type rawHours struct {
 	spec           string
 	end            time.Time
 	errors, events []float64
-	seen           bool
 }
 
 // hourStart is the start of hour i.
@@ -108,17 +109,15 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 	if h.entries == nil {
 		h.entries = map[key]*rawHours{}
 	}
-	for _, e := range h.entries {
-		e.seen = false
-	}
+	// kept are the objectives (keys without values) whose known history stays, with the start
+	// of their window (zero: keep all of it).
+	kept := map[key]time.Time{}
 	var want []historyWanted
 	for _, s := range standards {
 		if p.failed(s) != nil {
 			// Not measured this poll: keep what is known of it.
 			for _, obj := range s.Objectives {
-				if e := h.entries[key{s.Namespace, s.Name, obj.Name, ""}]; e != nil {
-					e.seen = true
-				}
+				kept[key{s.Namespace, s.Name, obj.Name, ""}] = time.Time{}
 			}
 			continue
 		}
@@ -126,24 +125,25 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 		start := p.now.Add(-window.length())
 		for _, obj := range s.Objectives {
 			k := key{s.Namespace, s.Name, obj.Name, ""}
-			if len(obj.GroupBy) > 0 {
-				continue // measured per value from the recorded totals only
-			}
 			if e := h.entries[k]; e != nil && e.spec == specOf(obj) {
-				e.seen = true
-				e.drop(start)
+				kept[k] = start
 				continue
 			}
-			t, _ := p.totals(window, k)
-			if obj.EventsExpr == "" || t.Hours >= math.Floor(window.length().Hours()) {
-				continue // the recorded totals cover the window
+			if obj.EventsExpr == "" || p.covered(window, k, obj) {
+				continue
 			}
 			want = append(want, historyWanted{k: k, obj: obj, start: start, name: s.Name})
 		}
 	}
 	for k, e := range h.entries {
-		if !e.seen {
+		base := k
+		base.values = ""
+		start, ok := kept[base]
+		switch {
+		case !ok:
 			delete(h.entries, k)
+		case !start.IsZero():
+			e.drop(start)
 		}
 	}
 	budget := h.Queries
@@ -169,15 +169,58 @@ func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Stan
 		if r0, ok := first[w.k]; ok {
 			end = r0.Add(-time.Hour)
 		}
-		e, err := rawHistory(ctx, q, w.obj, w.start, end)
+		values, err := rawHistory(ctx, q, w.obj, w.start, end)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("history of %s/%s objective %s: %w", w.k.namespace, w.k.standard, w.k.objective, err))
 			continue
 		}
-		e.seen = true
-		h.entries[w.k] = e
+		// The objective's entry (its values' too, with groupBy) notes that its history is
+		// known, whatever it holds.
+		h.entries[w.k] = &rawHours{spec: specOf(w.obj), end: end}
+		for v, e := range values {
+			k := w.k
+			k.values = v
+			h.entries[k] = e
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// covered reports whether the recorded hourly totals cover the objective's whole window: for
+// an objective with groupBy, every value the totals hold (none: not covered).
+func (p *plan) covered(window span, k key, obj Objective) bool {
+	hours := math.Floor(window.length().Hours())
+	if len(obj.GroupBy) == 0 {
+		t, _ := p.totals(window, k)
+		return t.Hours >= hours
+	}
+	if len(p.values[k]) == 0 {
+		return false
+	}
+	for v := range p.values[k] {
+		vk := k
+		vk.values = v
+		if t, _ := p.totals(window, vk); t.Hours < hours {
+			return false
+		}
+	}
+	return true
+}
+
+// values are the values of a grouped objective that have raw history.
+func (h *History) values(k key) []string {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for ek := range h.entries {
+		if ek.values != "" && ek.namespace == k.namespace && ek.standard == k.standard && ek.objective == k.objective {
+			out = append(out, ek.values)
+		}
+	}
+	return out
 }
 
 // raw returns the raw history of objective k over the span: what lies wholly after its start.
@@ -222,38 +265,58 @@ func (p *plan) firstTotals(ctx context.Context, q Querier, want []historyWanted)
 }
 
 // rawHistory asks for the objective's hourly counts of the whole hours in (start, end] that end
-// at end, an hour before, …: two range queries.
-func rawHistory(ctx context.Context, q Querier, obj Objective, start, end time.Time) (*rawHours, error) {
-	e := &rawHours{spec: specOf(obj), end: end}
+// at end, an hour before, …: two range queries. They are keyed by the values of the
+// objective's groupBy labels ("" without groupBy).
+func rawHistory(ctx context.Context, q Querier, obj Objective, start, end time.Time) (map[string]*rawHours, error) {
+	out := map[string]*rawHours{}
 	n := int(end.Sub(start) / time.Hour)
 	if n <= 0 {
-		return e, nil
+		return out, nil
 	}
-	e.errors, e.events = make([]float64, n), make([]float64, n)
-	for i := range e.events {
-		e.events[i] = math.NaN()
+	hours := func(values string) *rawHours {
+		e := out[values]
+		if e == nil {
+			e = &rawHours{spec: specOf(obj), end: end, errors: make([]float64, n), events: make([]float64, n)}
+			for i := range e.events {
+				e.events[i] = math.NaN()
+			}
+			out[values] = e
+		}
+		return e
+	}
+	if len(obj.GroupBy) == 0 {
+		hours("")
 	}
 	r := promv1.Range{Start: end.Add(-time.Duration(n-1) * time.Hour), End: end, Step: time.Hour}
 	for _, part := range []struct {
-		expr string
-		into []float64
-	}{{obj.EventsExpr, e.events}, {obj.ErrorsExpr, e.errors}} {
+		expr   string
+		events bool
+	}{{obj.EventsExpr, true}, {obj.ErrorsExpr, false}} {
 		m, err := q.QueryRange(ctx, render.RawHourlyTotal(part.expr), r)
 		if err != nil {
 			return nil, err
 		}
 		for _, s := range m {
+			values := make([]string, len(obj.GroupBy))
+			for i, l := range obj.GroupBy {
+				values[i] = string(s.Metric[model.LabelName(l)])
+			}
+			e := hours(strings.Join(values, valueSep))
+			into := e.errors
+			if part.events {
+				into = e.events
+			}
 			for _, v := range s.Values {
 				i := n - 1 - int(math.Round(float64(end.Sub(v.Timestamp.Time()))/float64(time.Hour)))
 				if i < 0 || i >= n {
 					continue
 				}
-				if math.IsNaN(part.into[i]) {
-					part.into[i] = 0
+				if math.IsNaN(into[i]) {
+					into[i] = 0
 				}
-				part.into[i] += float64(v.Value)
+				into[i] += float64(v.Value)
 			}
 		}
 	}
-	return e, nil
+	return out, nil
 }
