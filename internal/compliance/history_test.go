@@ -51,6 +51,12 @@ func rawStandard(t *testing.T, name string, objectives map[string]string) compli
 		doc += fmt.Sprintf("    - name: %s\n      target: %q\n      ratio:\n        errors: 'raw_requests_total{objective=%q,code=\"500\"}'\n        total: 'raw_requests_total{objective=%q}'\n",
 			o, objectives[o], o, o)
 	}
+	return standardFromYAML(t, doc)
+}
+
+// standardFromYAML is the standard a ServiceStandard written in YAML resolves to.
+func standardFromYAML(t *testing.T, doc string) compliance.Standard {
+	t.Helper()
 	var std pledgev1.ServiceStandard
 	if err := yaml.UnmarshalStrict([]byte(doc), &std); err != nil {
 		t.Fatal(err)
@@ -288,8 +294,7 @@ func TestHistoryGrouped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var std pledgev1.ServiceStandard
-	if err := yaml.UnmarshalStrict([]byte(`
+	s := standardFromYAML(t, `
 metadata: {name: api, namespace: shop}
 spec:
   service: api
@@ -299,17 +304,7 @@ spec:
       target: "99"
       groupBy: [route]
       ratio: {errors: 'raw_requests_total{code="500"}', total: raw_requests_total}
-`), &std); err != nil {
-		t.Fatal(err)
-	}
-	resolved, errs := render.Resolve(&std, nil)
-	if len(errs) > 0 {
-		t.Fatal(errs.ToAggregate())
-	}
-	s, err := compliance.FromResolved(resolved)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	ctx := context.Background()
 	base := &compliance.CountingQuerier{Querier: q}
 	if _, err := compliance.Evaluate(ctx, base, at, []compliance.Standard{s}, compliance.Options{AtRiskBudget: 25}); err != nil {
