@@ -133,7 +133,8 @@ func semanticEqual(a, b any) bool { return equality.Semantic.DeepEqual(a, b) }
 const cachedSpecDigest = "pledge.dev/cached-spec-digest"
 
 // compactGenerated is the cache's transform: a PrometheusRule's or AlertmanagerConfig's spec
-// and managedFields are replaced by the spec's digest. Other objects are kept whole.
+// and managedFields are replaced by the spec's digest. Other objects are kept without their
+// managedFields, which nothing reads (about 1.5 KiB of a standard's).
 func compactGenerated(obj any) (any, error) {
 	var meta *metav1.ObjectMeta
 	var spec any
@@ -144,6 +145,9 @@ func compactGenerated(obj any) (any, error) {
 	case *monitoringv1alpha1.AlertmanagerConfig:
 		meta, spec = &o.ObjectMeta, o.Spec
 		o.Spec = monitoringv1alpha1.AlertmanagerConfigSpec{}
+	case metav1.Object:
+		o.SetManagedFields(nil)
+		return obj, nil
 	default:
 		return obj, nil
 	}
