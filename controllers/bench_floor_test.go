@@ -1,0 +1,201 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/controllers"
+	"github.com/pledge-dev/pledge/internal/render"
+)
+
+// BenchmarkAPIServerFloor measures what the API server alone needs for the requests the manager
+// makes per new standard (BenchmarkThousandStandards counts them): create the standard, then,
+// from PLEDGE_BENCH_WORKERS goroutines, per standard a GET of each generated object (404), a
+// server-side apply of its PrometheusRule and AlertmanagerConfig (rendered as the manager
+// renders them), a status patch and two events. No manager runs: this is the floor under any
+// reconciler's time to Ready on the same machine, with the same envtest API server and etcd.
+func BenchmarkAPIServerFloor(b *testing.B) {
+	bins, monitoringCRDs := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("MONITORING_CRDS")
+	if bins == "" || monitoringCRDs == "" {
+		b.Skip("KUBEBUILDER_ASSETS and MONITORING_CRDS must be set: hack/bench-controller.sh builds and sets them")
+	}
+	n, workers := 1000, 4
+	for env, into := range map[string]*int{"PLEDGE_BENCH_STANDARDS": &n, "PLEDGE_BENCH_WORKERS": &workers} {
+		if v := os.Getenv(env); v != "" {
+			var err error
+			if *into, err = strconv.Atoi(v); err != nil || *into < 1 {
+				b.Fatalf("%s=%q: want a positive integer", env, v)
+			}
+		}
+	}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), monitoringCRDs},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: bins,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			b.Error(err)
+		}
+	}()
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	tmplStd, tmplPolicy := benchSample(b)
+	namespaces := make([]string, benchNamespaces)
+	for i := range namespaces {
+		namespaces[i] = fmt.Sprintf("floor-%d", i)
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespaces[i]}}); err != nil {
+			b.Fatal(err)
+		}
+		p := tmplPolicy.DeepCopy()
+		p.Namespace = namespaces[i]
+		if err := c.Create(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	policy := tmplPolicy.DeepCopy()
+	policy.Namespace = namespaces[0]
+
+	b.ResetTimer()
+	start := time.Now()
+	var requests [7]time.Duration // create, 2 GETs, 2 applies, status, events
+	var mu sync.Mutex
+	work := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine [7]time.Duration
+			defer func() {
+				mu.Lock()
+				for i := range requests {
+					requests[i] += mine[i]
+				}
+				mu.Unlock()
+			}()
+			timed := func(i int, f func() error) error {
+				t := time.Now()
+				err := f()
+				mine[i] += time.Since(t)
+				return err
+			}
+			for i := range work {
+				std := tmplStd.DeepCopy()
+				std.Namespace = namespaces[i%benchNamespaces]
+				std.Name = fmt.Sprintf("checkout-%04d", i)
+				std.Spec.Service = std.Name
+				if err := timed(0, func() error { return c.Create(ctx, std) }); err != nil {
+					errs <- err
+					return
+				}
+				resolved, problems := render.ResolveAt(std, render.Policies(policyIn(policy, std.Namespace)), time.Now())
+				if len(problems) > 0 {
+					errs <- problems.ToAggregate()
+					return
+				}
+				amc, err := resolved.AlertmanagerConfig()
+				if err != nil {
+					errs <- err
+					return
+				}
+				for j, obj := range []client.Object{resolved.PrometheusRule(), amc} {
+					key := client.ObjectKeyFromObject(obj)
+					probe := &unstructured.Unstructured{}
+					probe.SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
+					if err := timed(1, func() error { return c.Get(ctx, key, probe) }); !apierrors.IsNotFound(err) {
+						errs <- fmt.Errorf("GET %s: want 404, got %v", key, err)
+						return
+					}
+					m, err := render.Unstructured(obj)
+					if err != nil {
+						errs <- err
+						return
+					}
+					u := &unstructured.Unstructured{Object: m}
+					if err := timed(2+j, func() error {
+						return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(controllers.FieldManager), client.ForceOwnership)
+					}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				before := std.DeepCopy()
+				std.Status.ObservedGeneration = std.Generation
+				std.Status.Conditions = []metav1.Condition{{Type: pledgev1.ConditionReady, Status: metav1.ConditionTrue, Reason: pledgev1.ReasonApplied,
+					Message: "PrometheusRule and AlertmanagerConfig applied", LastTransitionTime: metav1.Now(), ObservedGeneration: std.Generation}}
+				if err := timed(4, func() error {
+					return c.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+				}); err != nil {
+					errs <- err
+					return
+				}
+				for k, reason := range []string{pledgev1.ReasonRenderWarning, pledgev1.ReasonApplied} {
+					ev := &eventsv1.Event{
+						ObjectMeta: metav1.ObjectMeta{Namespace: std.Namespace, Name: fmt.Sprintf("%s.%d", std.Name, k)},
+						Regarding:  corev1.ObjectReference{Kind: "ServiceStandard", APIVersion: pledgev1.GroupVersion.String(), Namespace: std.Namespace, Name: std.Name, UID: std.UID},
+						Reason:     reason, Type: corev1.EventTypeNormal, Note: "floor", Action: "Reconcile",
+						EventTime: metav1.NewMicroTime(time.Now()), ReportingController: "pledge.dev/bench", ReportingInstance: "bench",
+					}
+					if err := timed(5+k, func() error { return c.Create(ctx, ev) }); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	names := []string{"create standard", "GET generated (x2)", "APPLY PrometheusRule", "APPLY AlertmanagerConfig", "PATCH status", "POST event 1", "POST event 2"}
+	for i, d := range requests {
+		per := n
+		if i == 1 {
+			per = 2 * n
+		}
+		b.Logf("%-26s mean %v", names[i], (d / time.Duration(per)).Round(100*time.Microsecond))
+	}
+	b.Logf("%d standards' requests from %d goroutines: %v (%.1f standards/s); 10,000 would take %v at this rate",
+		n, workers, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), (elapsed * time.Duration(10000) / time.Duration(n)).Round(time.Second))
+	b.ReportMetric(elapsed.Seconds(), "s-all-requests")
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "standards/s")
+}
+
+// policyIn is the policy as it lives in namespace ns.
+func policyIn(p *pledgev1.EscalationPolicy, ns string) *pledgev1.EscalationPolicy {
+	q := p.DeepCopy()
+	q.Namespace = ns
+	return q
+}
