@@ -57,7 +57,7 @@ func (w *ownedWatchStarter) Start(ctx context.Context) error {
 		}
 		for _, obj := range []client.Object{&monitoringv1.PrometheusRule{}, &monitoringv1alpha1.AlertmanagerConfig{}} {
 			h := handler.EnqueueRequestForOwner(w.mgr.GetScheme(), w.mgr.GetRESTMapper(), w.owner, handler.OnlyControllerOwner())
-			if err := w.ctrl.Watch(source.Kind(w.mgr.GetCache(), obj, h)); err != nil {
+			if err := w.ctrl.Watch(source.Kind(w.mgr.GetCache(), obj, h, notCreated)); err != nil {
 				return err
 			}
 		}

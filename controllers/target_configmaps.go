@@ -198,7 +198,7 @@ func (t *configMapsTarget) writeSecret(ctx context.Context, without *types.Names
 
 // watch puts hand-edited or deleted ConfigMaps back.
 func (t *configMapsTarget) watch(_ ctrl.Manager, b *builder.Builder) (*builder.Builder, func(controller.Controller) error) {
-	return b.Owns(&corev1.ConfigMap{}), nil
+	return b.Owns(&corev1.ConfigMap{}, builder.WithPredicates(notCreated)), nil
 }
 
 func (t *configMapsTarget) hints() compliance.Hints {

@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/compliance"
@@ -124,11 +126,18 @@ func (t *operatorTarget) Remove(context.Context, types.NamespacedName) error { r
 // from the moment they appear.
 func (t *operatorTarget) watch(mgr ctrl.Manager, b *builder.Builder) (*builder.Builder, func(controller.Controller) error) {
 	if monitoringCRDsInstalled(mgr.GetRESTMapper()) {
-		return b.Owns(&monitoringv1.PrometheusRule{}).Owns(&monitoringv1alpha1.AlertmanagerConfig{}), nil
+		return b.Owns(&monitoringv1.PrometheusRule{}, builder.WithPredicates(notCreated)).
+			Owns(&monitoringv1alpha1.AlertmanagerConfig{}, builder.WithPredicates(notCreated)), nil
 	}
 	return b, func(c controller.Controller) error {
 		return mgr.Add(&ownedWatchStarter{mgr: mgr, ctrl: c, owner: &pledgev1.ServiceStandard{}, interval: t.retryInterval()})
 	}
 }
+
+// notCreated passes every event of a generated object but its creation: the manager created
+// it, in the reconcile that is running or has just run, so reconciling the standard again
+// would only find it as wanted (half of all reconciles otherwise). Edits and deletions by
+// others still bring the standard back; the standards themselves are all reconciled at start.
+var notCreated = predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}
 
 func (t *operatorTarget) hints() compliance.Hints { return compliance.OperatorHints }
