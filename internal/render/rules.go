@@ -175,11 +175,10 @@ func RawHourlyTotal(rateExpr string) string { return overTime("("+rateExpr+")", 
 // holds per objective two recording rules, one burn-rate alert per enabled window pair that is
 // not tiled, the no-data alert and one escalation alert per tier. The second, evaluated every
 // 5m and only when a pair is tiled (the default ticket pair is), holds the tiled pairs' alerts.
-// The last, evaluated hourly, records each
-// objective's hourly totals, from which compliance measures whole windows cheaply (720 samples
-// for 30 days), and its budget and score weight as series (read with last_over_time over two
-// hours: the dashboards' overview needs no constant per objective), and holds the budget-left
-// alerts read from the totals (one per threshold).
+// The last, evaluated hourly, records each objective's hourly totals, from which compliance
+// measures whole windows cheaply (720 samples for 30 days), and its budget and score weight as
+// series (read with last_over_time over two hours: the dashboards' overview needs no constant
+// per objective), and holds the budget-left alerts read from the totals (one per threshold).
 func (s *Standard) RuleGroups() []RuleGroup {
 	g := RuleGroup{Name: fmt.Sprintf("pledge/%s/%s", s.Namespace, s.Name)}
 	hourly := RuleGroup{Name: g.Name + "/hourly", Interval: HourlyInterval}
@@ -191,7 +190,6 @@ func (s *Standard) RuleGroups() []RuleGroup {
 			Rule{Record: SeriesErrors, Expr: o.ErrorsExpr, Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEvents, Expr: o.EventsExpr, Labels: s.seriesLabels(o)},
 		)
-
 		hourly.Rules = append(hourly.Rules,
 			Rule{Record: SeriesErrorsHourly, Expr: hourlyTotal(SeriesErrors, s.selector(o)), Labels: s.seriesLabels(o)},
 			Rule{Record: SeriesEventsHourly, Expr: hourlyTotal(SeriesEvents, s.selector(o)), Labels: s.seriesLabels(o)},
