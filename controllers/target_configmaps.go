@@ -198,7 +198,9 @@ func (t *configMapsTarget) writeSecret(ctx context.Context, without *types.Names
 
 // watch puts hand-edited or deleted ConfigMaps back.
 func (t *configMapsTarget) watch(_ ctrl.Manager, b *builder.Builder) (*builder.Builder, func(controller.Controller) error) {
-	return b.Owns(&corev1.ConfigMap{}, builder.WithPredicates(notCreated)), nil
+	// Not notCreated: a standard's routing ConfigMap must be in the cache for the Secret's
+	// merge, so its creation brings the standard back to write the Secret with it.
+	return b.Owns(&corev1.ConfigMap{}), nil
 }
 
 func (t *configMapsTarget) hints() compliance.Hints {
