@@ -11,8 +11,11 @@
 # cost is read from each Prometheus's own metrics. Fails if any rule fails to evaluate, a
 # recorded metric has no series, or a backfilled metric has no history.
 #
+# A fourth Prometheus with no rules on the raw data ("none") gives the CPU floor (scraping,
+# storage, runtime) that the report subtracts in its "above baseline" columns.
+#
 # Env: OBJECTIVES (200), DAYS (30), SCRAPE (1m), INTERVAL (30s, global evaluation_interval
-# for every server), WARMUP (3m), SETTLE (10m), PORT (19090: PORT..PORT+2 serve, PORT+3
+# for every server), WARMUP (3m), SETTLE (10m), PORT (19090: PORT..PORT+3 serve, PORT+4
 # backfill, PORT+10 exporter). Outputs in bin/bench/eval/ (report.md, logs, TSDBs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -141,9 +144,9 @@ for t in "${ALL[@]}"; do
 	for lf in $(ls "$OUT/levels/$t"/level-*.yaml 2>/dev/null | sort -V); do
 		lvl=$(basename "$lf" .yaml)
 		log "$t $lvl: backfilling $(grep -c 'record:' "$lf") rules over $DAYS days at $INTERVAL (groups with their own interval at theirs), ${slice}h slices"
-		start_prometheus "backfill-$t-$lvl" "$OUT/tsdb/$t" $((PORT + 3)) "$OUT/work/empty.yml"
+		start_prometheus "backfill-$t-$lvl" "$OUT/tsdb/$t" $((PORT + 4)) "$OUT/work/empty.yml"
 		"$PROMTOOL" tsdb create-blocks-from --max-block-duration="${slice}h" rules --quiet \
-			--url="http://127.0.0.1:$((PORT + 3))" --start="$START" --end="$END" \
+			--url="http://127.0.0.1:$((PORT + 4))" --start="$START" --end="$END" \
 			--eval-interval="$INTERVAL" --output-dir="$OUT/work/blocks-$t-$lvl" "$lf" \
 			>"$OUT/logs/promtool-$t-$lvl.log" 2>&1
 		stop_prometheus
@@ -155,9 +158,12 @@ done
 # --- steady state ----------------------------------------------------------------------------
 "$BE" exporter -n "$OBJECTIVES" -listen "127.0.0.1:$((PORT + 10))" >"$OUT/logs/exporter.log" 2>&1 &
 PIDS+=($!)
+# "none" has no rules, on the raw data alone: the CPU floor of scraping, storage and runtime.
+mkdir -p "$OUT/rules/none"
+mv "$OUT/tsdb/raw" "$OUT/tsdb/none"
 args=()
 i=0
-for t in "${ALL[@]}"; do
+for t in "${ALL[@]}" none; do
 	port=$((PORT + i))
 	cat >"$OUT/work/prometheus-$t.yml" <<EOF
 global: {scrape_interval: $SCRAPE, evaluation_interval: $INTERVAL}
@@ -184,6 +190,6 @@ sleep "$(seconds "$SETTLE")"
 	echo "pledge $(git -C "$ROOT" describe --always --dirty), sloth $SLOTH_VERSION, pyrra $PYRRA_VERSION, $("$PROMETHEUS" --version | head -1)"
 	echo "load average at the start of the window: $LOAD_START; script time before the report: ${SECONDS}s"
 	echo
-	"$BE" report -window "$SETTLE" -levels "$OUT/levels" -history-at $((START + DAYS * 86400 / 2)) "${args[@]}"
+	"$BE" report -window "$SETTLE" -baseline none -levels "$OUT/levels" -history-at $((START + DAYS * 86400 / 2)) "${args[@]}"
 } | tee "$OUT/report.md"
 log "done"

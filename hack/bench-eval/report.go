@@ -129,6 +129,7 @@ func cmdReport(args []string) error {
 	window := fs.Duration("window", 10*time.Minute, "settle window the rates are taken over")
 	levels := fs.String("levels", "", "directory with NAME/level-*.yaml (backfilled rules per tool)")
 	historyAt := fs.Int64("history-at", 0, "Unix time at which backfilled metrics must have samples")
+	baseline := fs.String("baseline", "", "name of the server without rules: its CPU is the floor subtracted in the \"above baseline\" columns")
 	_ = fs.Parse(args)
 	var servers []server
 	for _, a := range fs.Args() {
@@ -218,6 +219,9 @@ func cmdReport(args []string) error {
 				k.cost += r.EvaluationTime / g.Interval * scale
 			}
 		}
+		if s.name == *baseline {
+			continue
+		}
 		for c, cl := range classes {
 			if cl.evaluated == 0 {
 				problems = append(problems, fmt.Sprintf("%s: none of the %d groups of interval %vs has been evaluated", s.name, cl.n, c))
@@ -260,7 +264,7 @@ func cmdReport(args []string) error {
 		}
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
-	printReport(servers, results, *window, strings.Join(strings.Fields(string(load))[:3], " "))
+	printReport(servers, results, *baseline, *window, strings.Join(strings.Fields(string(load))[:3], " "))
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(os.Stderr, "FAIL:", p)
@@ -277,12 +281,21 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f", a/b)
 }
 
-func printReport(servers []server, results []result, window time.Duration, load string) {
+func printReport(servers []server, results []result, baseline string, window time.Duration, load string) {
+	floor := 0.0
+	for i, s := range servers {
+		if s.name == baseline {
+			floor = results[i].cpu
+		}
+	}
 	fmt.Printf("Window %s, load average at the end %s. Ratios are %s / tool. Evaluation seconds are wall\n", window, load, servers[0].name)
 	fmt.Println("time (they grow when the cores are busy); CPU is the process's, all its work included.")
+	if baseline != "" {
+		fmt.Printf("%q has no rules: its CPU (scraping, storage, the Go runtime) is subtracted in the \"above baseline\" columns.\n", baseline)
+	}
 	fmt.Println()
-	fmt.Println("| tool | groups | rules | eval s/s (measured) | eval s/s (last eval / interval) | CPU (cores) | query samples/s | ratio eval (measured) | ratio eval (last / interval) | ratio CPU | ratio samples |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| tool | groups | rules | eval s/s (measured) | eval s/s (last eval / interval) | CPU (cores) | CPU above baseline | query samples/s | ratio eval (measured) | ratio eval (last / interval) | ratio CPU | ratio CPU above baseline | ratio samples |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	ref := results[0]
 	for i, s := range servers {
 		r := results[i]
@@ -290,12 +303,20 @@ func printReport(servers []server, results []result, window time.Duration, load 
 		if r.notEvaluated > 0 {
 			note = fmt.Sprintf(" (%d groups not yet evaluated, counted at their class mean)", r.notEvaluated)
 		}
-		fmt.Printf("| %s | %d | %d | %.5f | %.5f%s | %.4f | %.0f | %s | %s | %s | %s |\n", s.name, r.groups, r.rules,
-			r.measured, r.model, note, r.cpu, r.samples,
-			ratio(ref.measured, r.measured), ratio(ref.model, r.model), ratio(ref.cpu, r.cpu), ratio(ref.samples, r.samples))
+		if s.name == baseline {
+			fmt.Printf("| %s (no rules) | 0 | 0 | — | — | %.4f | — | %.0f | — | — | — | — | — |\n", s.name, r.cpu, r.samples)
+			continue
+		}
+		fmt.Printf("| %s | %d | %d | %.5f | %.5f%s | %.4f | %.4f | %.0f | %s | %s | %s | %s | %s |\n", s.name, r.groups, r.rules,
+			r.measured, r.model, note, r.cpu, r.cpu-floor, r.samples,
+			ratio(ref.measured, r.measured), ratio(ref.model, r.model), ratio(ref.cpu, r.cpu),
+			ratio(ref.cpu-floor, r.cpu-floor), ratio(ref.samples, r.samples))
 	}
 	for i, s := range servers {
 		r := results[i]
+		if s.name == baseline {
+			continue
+		}
 		fmt.Printf("\n%s, per rule (last evaluation time / group interval, summed over objectives):\n\n", s.name)
 		fmt.Println("| rule | rules | eval s/s | share |")
 		fmt.Println("|---|---:|---:|---:|")
