@@ -3,9 +3,6 @@ package controllers_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/controllers"
@@ -30,33 +26,7 @@ import (
 // renders them), a status patch and two events. No manager runs: this is the floor under any
 // reconciler's time to Ready on the same machine, with the same envtest API server and etcd.
 func BenchmarkAPIServerFloor(b *testing.B) {
-	bins, monitoringCRDs := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("MONITORING_CRDS")
-	if bins == "" || monitoringCRDs == "" {
-		b.Skip("KUBEBUILDER_ASSETS and MONITORING_CRDS must be set: hack/bench-controller.sh builds and sets them")
-	}
-	n, workers := 1000, 4
-	for env, into := range map[string]*int{"PLEDGE_BENCH_STANDARDS": &n, "PLEDGE_BENCH_WORKERS": &workers} {
-		if v := os.Getenv(env); v != "" {
-			var err error
-			if *into, err = strconv.Atoi(v); err != nil || *into < 1 {
-				b.Fatalf("%s=%q: want a positive integer", env, v)
-			}
-		}
-	}
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), monitoringCRDs},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: bins,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			b.Error(err)
-		}
-	}()
+	n, workers, cfg := benchSetup(b)
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		b.Fatal(err)

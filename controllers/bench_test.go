@@ -390,25 +390,46 @@ func benchControllerCounter(b *testing.B, name string) float64 {
 	return n
 }
 
-func BenchmarkThousandStandards(b *testing.B) {
+// benchSetup reads PLEDGE_BENCH_STANDARDS (default 1000) and PLEDGE_BENCH_WORKERS (default 4,
+// as pledge manager --max-concurrent-reconciles) and starts an envtest API server and etcd with
+// Pledge's and prometheus-operator's CRDs, stopped when the benchmark ends; it skips without
+// KUBEBUILDER_ASSETS and MONITORING_CRDS.
+func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config) {
 	bins, monitoringCRDs := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("MONITORING_CRDS")
 	if bins == "" || monitoringCRDs == "" {
 		b.Skip("KUBEBUILDER_ASSETS and MONITORING_CRDS must be set: hack/bench-controller.sh builds and sets them")
 	}
-	n := 1000
-	if v := os.Getenv("PLEDGE_BENCH_STANDARDS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("PLEDGE_BENCH_STANDARDS=%q: want a positive integer", v)
+	n, workers = 1000, 4
+	for _, v := range []struct {
+		env  string
+		into *int
+	}{{"PLEDGE_BENCH_STANDARDS", &n}, {"PLEDGE_BENCH_WORKERS", &workers}} {
+		if s := os.Getenv(v.env); s != "" {
+			var err error
+			if *v.into, err = strconv.Atoi(s); err != nil || *v.into < 1 {
+				b.Fatalf("%s=%q: want a positive integer", v.env, s)
+			}
 		}
 	}
-	workers := 4 // pledge manager --max-concurrent-reconciles
-	if v := os.Getenv("PLEDGE_BENCH_WORKERS"); v != "" {
-		var err error
-		if workers, err = strconv.Atoi(v); err != nil || workers < 1 {
-			b.Fatalf("PLEDGE_BENCH_WORKERS=%q: want a positive integer", v)
-		}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), monitoringCRDs},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: bins,
 	}
+	cfg, err := env.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			b.Error(err)
+		}
+	})
+	return n, workers, cfg
+}
+
+func BenchmarkThousandStandards(b *testing.B) {
+	n, workers, baseCfg := benchSetup(b)
 	b.Logf("%d standards, %d reconcile workers", n, workers)
 	// Errors only, and only the first few: a thousand retried conflicts would bury the results.
 	logs := &benchLogWriter{max: 5}
@@ -419,20 +440,6 @@ func BenchmarkThousandStandards(b *testing.B) {
 		}
 	}()
 
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), monitoringCRDs},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: bins,
-	}
-	baseCfg, err := env.Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			b.Error(err)
-		}
-	}()
 	// The benchmark's own client (creates, polling) is not counted.
 	c, err := client.New(baseCfg, client.Options{Scheme: scheme})
 	if err != nil {
