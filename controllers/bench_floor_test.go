@@ -52,101 +52,70 @@ func BenchmarkAPIServerFloor(b *testing.B) {
 	start := time.Now()
 	var requests [7]time.Duration // create, 2 GETs, 2 applies, status, events
 	var mu sync.Mutex
-	work := make(chan int)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine [7]time.Duration
-			defer func() {
-				mu.Lock()
-				for i := range requests {
-					requests[i] += mine[i]
-				}
-				mu.Unlock()
-			}()
-			timed := func(i int, f func() error) error {
-				t := time.Now()
-				err := f()
-				mine[i] += time.Since(t)
+	timed := func(i int, f func() error) error {
+		t := time.Now()
+		err := f()
+		mu.Lock()
+		requests[i] += time.Since(t)
+		mu.Unlock()
+		return err
+	}
+	benchParallel(b, workers, n, func(i int) error {
+		std := tmplStd.DeepCopy()
+		std.Namespace = namespaces[i%benchNamespaces]
+		std.Name = fmt.Sprintf("checkout-%04d", i)
+		std.Spec.Service = std.Name
+		if err := timed(0, func() error { return c.Create(ctx, std) }); err != nil {
+			return err
+		}
+		resolved, problems := render.ResolveAt(std, render.Policies(policyIn(policy, std.Namespace)), time.Now())
+		if len(problems) > 0 {
+			return problems.ToAggregate()
+		}
+		amc, err := resolved.AlertmanagerConfig()
+		if err != nil {
+			return err
+		}
+		for j, obj := range []client.Object{resolved.PrometheusRule(), amc} {
+			key := client.ObjectKeyFromObject(obj)
+			probe := &unstructured.Unstructured{}
+			probe.SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
+			if err := timed(1, func() error { return c.Get(ctx, key, probe) }); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("GET %s: want 404, got %v", key, err)
+			}
+			m, err := render.Unstructured(obj)
+			if err != nil {
 				return err
 			}
-			for i := range work {
-				std := tmplStd.DeepCopy()
-				std.Namespace = namespaces[i%benchNamespaces]
-				std.Name = fmt.Sprintf("checkout-%04d", i)
-				std.Spec.Service = std.Name
-				if err := timed(0, func() error { return c.Create(ctx, std) }); err != nil {
-					errs <- err
-					return
-				}
-				resolved, problems := render.ResolveAt(std, render.Policies(policyIn(policy, std.Namespace)), time.Now())
-				if len(problems) > 0 {
-					errs <- problems.ToAggregate()
-					return
-				}
-				amc, err := resolved.AlertmanagerConfig()
-				if err != nil {
-					errs <- err
-					return
-				}
-				for j, obj := range []client.Object{resolved.PrometheusRule(), amc} {
-					key := client.ObjectKeyFromObject(obj)
-					probe := &unstructured.Unstructured{}
-					probe.SetGroupVersionKind(obj.GetObjectKind().GroupVersionKind())
-					if err := timed(1, func() error { return c.Get(ctx, key, probe) }); !apierrors.IsNotFound(err) {
-						errs <- fmt.Errorf("GET %s: want 404, got %v", key, err)
-						return
-					}
-					m, err := render.Unstructured(obj)
-					if err != nil {
-						errs <- err
-						return
-					}
-					u := &unstructured.Unstructured{Object: m}
-					if err := timed(2+j, func() error {
-						return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(controllers.FieldManager), client.ForceOwnership)
-					}); err != nil {
-						errs <- err
-						return
-					}
-				}
-				before := std.DeepCopy()
-				std.Status.ObservedGeneration = std.Generation
-				std.Status.Conditions = []metav1.Condition{{Type: pledgev1.ConditionReady, Status: metav1.ConditionTrue, Reason: pledgev1.ReasonApplied,
-					Message: "PrometheusRule and AlertmanagerConfig applied", LastTransitionTime: metav1.Now(), ObservedGeneration: std.Generation}}
-				if err := timed(4, func() error {
-					return c.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-				}); err != nil {
-					errs <- err
-					return
-				}
-				for k, reason := range []string{pledgev1.ReasonRenderWarning, pledgev1.ReasonApplied} {
-					ev := &eventsv1.Event{
-						ObjectMeta: metav1.ObjectMeta{Namespace: std.Namespace, Name: fmt.Sprintf("%s.%d", std.Name, k)},
-						Regarding:  corev1.ObjectReference{Kind: "ServiceStandard", APIVersion: pledgev1.GroupVersion.String(), Namespace: std.Namespace, Name: std.Name, UID: std.UID},
-						Reason:     reason, Type: corev1.EventTypeNormal, Note: "floor", Action: "Reconcile",
-						EventTime: metav1.NewMicroTime(time.Now()), ReportingController: "pledge.dev/bench", ReportingInstance: "bench",
-					}
-					if err := timed(5+k, func() error { return c.Create(ctx, ev) }); err != nil {
-						errs <- err
-						return
-					}
-				}
+			u := &unstructured.Unstructured{Object: m}
+			if err := timed(2+j, func() error {
+				return c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(controllers.FieldManager), client.ForceOwnership)
+			}); err != nil {
+				return err
 			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatal(err)
-	}
+		}
+		before := std.DeepCopy()
+		std.Status.ObservedGeneration = std.Generation
+		std.Status.Conditions = []metav1.Condition{{Type: pledgev1.ConditionReady, Status: metav1.ConditionTrue, Reason: pledgev1.ReasonApplied,
+			Message: "PrometheusRule and AlertmanagerConfig applied", LastTransitionTime: metav1.Now(), ObservedGeneration: std.Generation}}
+		if err := timed(4, func() error {
+			return c.Status().Patch(ctx, std, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		}); err != nil {
+			return err
+		}
+		for k, reason := range []string{pledgev1.ReasonRenderWarning, pledgev1.ReasonApplied} {
+			ev := &eventsv1.Event{
+				ObjectMeta: metav1.ObjectMeta{Namespace: std.Namespace, Name: fmt.Sprintf("%s.%d", std.Name, k)},
+				Regarding:  corev1.ObjectReference{Kind: "ServiceStandard", APIVersion: pledgev1.GroupVersion.String(), Namespace: std.Namespace, Name: std.Name, UID: std.UID},
+				Reason:     reason, Type: corev1.EventTypeNormal, Note: "floor", Action: "Reconcile",
+				EventTime: metav1.NewMicroTime(time.Now()), ReportingController: "pledge.dev/bench", ReportingInstance: "bench",
+			}
+			if err := timed(5+k, func() error { return c.Create(ctx, ev) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	elapsed := time.Since(start)
 	b.StopTimer()
 	names := []string{"create standard", "GET generated (x2)", "APPLY PrometheusRule", "APPLY AlertmanagerConfig", "PATCH status", "POST event 1", "POST event 2"}

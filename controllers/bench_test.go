@@ -428,6 +428,35 @@ func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config) {
 	return n, workers, cfg
 }
 
+// benchParallel runs job for 0..n-1 from workers goroutines and fails the benchmark with the
+// first error.
+func benchParallel(b *testing.B, workers, n int, job func(i int) error) {
+	work := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if err := job(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
 func BenchmarkThousandStandards(b *testing.B) {
 	n, workers, baseCfg := benchSetup(b)
 	b.Logf("%d standards, %d reconcile workers", n, workers)
@@ -513,35 +542,14 @@ func BenchmarkThousandStandards(b *testing.B) {
 		// Create n standards from benchCreateWorkers goroutines, then poll until all are Ready.
 		b.StartTimer()
 		start := time.Now()
-		work := make(chan int)
-		errs := make(chan error, benchCreateWorkers)
-		var wg sync.WaitGroup
-		for w := 0; w < benchCreateWorkers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range work {
-					std := tmplStd.DeepCopy()
-					std.Namespace = namespaces[i%benchNamespaces]
-					std.Name = fmt.Sprintf("checkout-%04d", i)
-					std.Spec.Service = std.Name
-					std.Labels = map[string]string{"bench.pledge.dev/run": run}
-					if err := c.Create(ctx, std); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		for i := 0; i < n; i++ {
-			work <- i
-		}
-		close(work)
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			b.Fatal(err)
-		}
+		benchParallel(b, benchCreateWorkers, n, func(i int) error {
+			std := tmplStd.DeepCopy()
+			std.Namespace = namespaces[i%benchNamespaces]
+			std.Name = fmt.Sprintf("checkout-%04d", i)
+			std.Spec.Service = std.Name
+			std.Labels = map[string]string{"bench.pledge.dev/run": run}
+			return c.Create(ctx, std)
+		})
 		created := time.Since(start)
 		benchWaitReady(ctx, b, c, sel, n, benchReadyTimeout*time.Duration(max(1, n/1000)))
 		toReady := time.Since(start)
