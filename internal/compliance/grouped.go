@@ -63,7 +63,7 @@ type valueStanding struct {
 func (p *plan) groupedStanding(s Standard, obj Objective, window span, o Options) (pledgev1.ObjectiveStatus, []error) {
 	base := key{s.Namespace, s.Name, obj.Name, ""}
 	values := maps.Clone(p.values[base])
-	for _, v := range p.history.values(base) {
+	for _, v := range p.history.valuesOf(base) {
 		if values == nil {
 			values = map[string]bool{}
 		}

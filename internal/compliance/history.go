@@ -41,6 +41,9 @@ type History struct {
 
 	mu      sync.Mutex
 	entries map[key]*rawHours
+	// values are the values with raw history of each grouped objective (keyed without values),
+	// rebuilt by every fill.
+	values map[key][]string
 }
 
 // rawHours are one objective's hourly counts from the raw series, oldest first; the newest
@@ -106,6 +109,7 @@ type historyWanted struct {
 func (h *History) fill(ctx context.Context, q Querier, p *plan, standards []Standard) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.indexValues()
 	if h.entries == nil {
 		h.entries = map[key]*rawHours{}
 	}
@@ -207,20 +211,26 @@ func (p *plan) covered(window span, k key, obj Objective) bool {
 	return true
 }
 
-// values are the values of a grouped objective that have raw history.
-func (h *History) values(k key) []string {
+// indexValues rebuilds the values of each grouped objective from the entries.
+func (h *History) indexValues() {
+	h.values = map[key][]string{}
+	for k := range h.entries {
+		if k.values != "" {
+			base := k
+			base.values = ""
+			h.values[base] = append(h.values[base], k.values)
+		}
+	}
+}
+
+// valuesOf are the values of a grouped objective that have raw history.
+func (h *History) valuesOf(k key) []string {
 	if h == nil {
 		return nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []string
-	for ek := range h.entries {
-		if ek.values != "" && ek.namespace == k.namespace && ek.standard == k.standard && ek.objective == k.objective {
-			out = append(out, ek.values)
-		}
-	}
-	return out
+	return h.values[k]
 }
 
 // raw returns the raw history of objective k over the span: what lies wholly after its start.
