@@ -43,23 +43,20 @@ func WriteRulesFile(w io.Writer, standards []*Standard) error {
 	}
 	const key = "groups:\n"
 	started := false
+	var buf []byte
 	for _, s := range standards {
-		f := rulefmt.RuleGroups{}
-		for _, g := range s.RuleGroups() {
-			pg := rulefmt.RuleGroup{Name: g.Name, Interval: model.Duration(g.Interval), Rules: make([]rulefmt.Rule, 0, len(g.Rules))}
-			for _, r := range g.Rules {
-				pg.Rules = append(pg.Rules, rulefmt.Rule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations,
-					For: model.Duration(r.For), KeepFiringFor: model.Duration(r.KeepFiringFor)})
-			}
-			f.Groups = append(f.Groups, pg)
-		}
+		f := ruleFileGroups(s)
 		if len(f.Groups) == 0 {
 			continue
 		}
-		b, err := encodeYAML(f)
-		if err != nil {
-			return err
+		b, ok := appendRuleGroupsYAML(buf[:0], f)
+		if !ok {
+			var err error
+			if b, err = encodeYAML(f); err != nil {
+				return err
+			}
 		}
+		buf = b[:0]
 		// Each standard's document is "groups:" and its items; the file is one "groups:" and
 		// every standard's items.
 		if started {
@@ -75,6 +72,20 @@ func WriteRulesFile(w io.Writer, standards []*Standard) error {
 		return err
 	}
 	return nil
+}
+
+// ruleFileGroups is the standard's rule groups in Prometheus's rule-file types.
+func ruleFileGroups(s *Standard) rulefmt.RuleGroups {
+	f := rulefmt.RuleGroups{}
+	for _, g := range s.RuleGroups() {
+		pg := rulefmt.RuleGroup{Name: g.Name, Interval: model.Duration(g.Interval), Rules: make([]rulefmt.Rule, 0, len(g.Rules))}
+		for _, r := range g.Rules {
+			pg.Rules = append(pg.Rules, rulefmt.Rule{Record: r.Record, Alert: r.Alert, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations,
+				For: model.Duration(r.For), KeepFiringFor: model.Duration(r.KeepFiringFor)})
+		}
+		f.Groups = append(f.Groups, pg)
+	}
+	return f
 }
 
 type plainAM struct {
