@@ -14,9 +14,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -149,26 +151,46 @@ type typeMeta struct {
 	} `json:"metadata"`
 }
 
+// decoded is what decode made of one document.
+type decoded struct {
+	obj      client.Object
+	resource string
+	problems []Problem
+	warning  string
+}
+
+// add reads every document of in, decodes them side by side (one worker per CPU; decoding,
+// which runs the API server's admission checks, is most of validate's time) and adds them in
+// their order in the file.
 func (s *Set) add(file string, in io.Reader) []Problem {
 	var problems []Problem
+	var docs [][]byte
+	var index []int
 	r := utilyaml.NewYAMLReader(bufio.NewReader(in))
 	for i := 1; ; i++ {
 		doc, err := r.Read()
 		if err == io.EOF {
-			return problems
+			break
 		}
 		if err != nil {
-			return append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: %v", i, err)})
+			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: %v", i, err)})
+			break
 		}
 		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
 			continue
 		}
-		obj, resource, ps := s.decode(file, i, doc)
-		problems = append(problems, ps...)
-		if len(ps) > 0 {
-			s.rejected[resource] = true
+		docs, index = append(docs, doc), append(index, i)
+	}
+	out := make([]decoded, len(docs))
+	parallel(len(docs), func(d int) { out[d] = decode(file, index[d], docs[d]) })
+	for d, dec := range out {
+		if dec.warning != "" {
+			s.Warnings = append(s.Warnings, dec.warning)
 		}
-		switch o := obj.(type) {
+		if len(dec.problems) > 0 {
+			s.rejected[dec.resource] = true
+		}
+		switch o := dec.obj.(type) {
 		case *pledgev1.ServiceStandard:
 			s.Standards = append(s.Standards, o)
 		case *pledgev1.EscalationPolicy:
@@ -176,49 +198,69 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		default:
 			continue
 		}
-		s.source[obj] = Source{File: file, Index: i}
+		s.source[dec.obj] = Source{File: file, Index: index[d]}
 	}
+	// A document that cannot be read ends the file; what came before it is still checked.
+	var all []Problem
+	for _, dec := range out {
+		all = append(all, dec.problems...)
+	}
+	return append(all, problems...)
+}
+
+// parallel calls f(0) ... f(n-1), as many at a time as there are CPUs.
+func parallel(n int, f func(int)) {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error { f(i); return nil })
+	}
+	_ = g.Wait()
 }
 
 // decode turns one document into a standard or policy, or returns the problems that the API
 // server (or, beyond it, the typed decoding) would report. Other kinds are skipped with a
 // warning and yield neither.
-func (s *Set) decode(file string, i int, doc []byte) (client.Object, string, []Problem) {
-	js, err := yaml.YAMLToJSON(doc)
-	if err != nil {
-		return nil, "", []Problem{{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)}}
+func decode(file string, i int, doc []byte) decoded {
+	fail := func(resource string, ps ...Problem) decoded { return decoded{resource: resource, problems: ps} }
+	// Strict conversion first: it is the same JSON unless the document repeats a key, which
+	// is reported (as kubectl does) once the document is known to be a Pledge object.
+	js, duplicate := yaml.YAMLToJSONStrict(doc)
+	if duplicate != nil {
+		var err error
+		if js, err = yaml.YAMLToJSON(doc); err != nil {
+			return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)})
+		}
 	}
 	var tm typeMeta
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil || tm.Kind == "" {
-		return nil, "", []Problem{{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)}}
+		return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)})
 	}
 	resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
 	gv, err := schema.ParseGroupVersion(tm.APIVersion)
 	if err != nil || gv.Group != pledgev1.GroupVersion.Group {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s (%s): not a %s kind", file, resource, tm.APIVersion, pledgev1.GroupVersion.Group))
-		return nil, resource, nil
+		return decoded{resource: resource, warning: fmt.Sprintf("%s: skipping %s (%s): not a %s kind", file, resource, tm.APIVersion, pledgev1.GroupVersion.Group)}
 	}
 	kinds, err := crdschema.Kinds()
 	if err != nil {
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "the embedded CRDs: " + err.Error()}}
+		return fail(resource, Problem{File: file, Resource: resource, Reason: "the embedded CRDs: " + err.Error()})
 	}
 	kind := kinds[tm.Kind]
 	if kind == nil {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: skipping %s: unknown kind", file, resource))
-		return nil, resource, nil
+		return decoded{resource: resource, warning: fmt.Sprintf("%s: skipping %s: unknown kind", file, resource)}
 	}
 	if !slices.Contains(kind.Served, gv.Version) {
-		return nil, resource, []Problem{{File: file, Resource: resource, Field: "apiVersion",
-			Reason: fmt.Sprintf("%s is not a served version of %s; served: %s", tm.APIVersion, tm.Kind, strings.Join(kind.APIVersions(), ", "))}}
+		return fail(resource, Problem{File: file, Resource: resource, Field: "apiVersion",
+			Reason: fmt.Sprintf("%s is not a served version of %s; served: %s", tm.APIVersion, tm.Kind, strings.Join(kind.APIVersions(), ", "))})
 	}
 	// YAMLToJSON silently keeps the last of duplicate keys; report them as kubectl does.
-	if _, err := yaml.YAMLToJSONStrict(doc); err != nil {
-		reason := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:")), " ")
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "duplicate field: " + reason}}
+	if duplicate != nil {
+		reason := strings.Join(strings.Fields(strings.TrimPrefix(duplicate.Error(), "yaml: unmarshal errors:")), " ")
+		return fail(resource, Problem{File: file, Resource: resource, Reason: "duplicate field: " + reason})
 	}
 	var raw map[string]any
 	if err := utiljson.Unmarshal(js, &raw); err != nil {
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
 	}
 	unknown, errs := kind.Admit(context.Background(), gv.Version, raw)
 	if len(unknown) > 0 || len(errs) > 0 {
@@ -226,13 +268,13 @@ func (s *Set) decode(file string, i int, doc []byte) (client.Object, string, []P
 		for _, f := range unknown {
 			problems = append(problems, Problem{File: file, Resource: resource, Field: f, Reason: "unknown field"})
 		}
-		return nil, resource, append(problems, fieldProblems(file, resource, errs)...)
+		return fail(resource, append(problems, fieldProblems(file, resource, errs)...)...)
 	}
 	// What the API server would store, decoded strictly into the Go types: fields that the
 	// schema preserves but the types do not know are problems too.
 	stored, err := json.Marshal(raw)
 	if err != nil {
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
 	}
 	var obj client.Object
 	switch tm.Kind {
@@ -241,23 +283,23 @@ func (s *Set) decode(file string, i int, doc []byte) (client.Object, string, []P
 	case "EscalationPolicy":
 		obj = &pledgev1.EscalationPolicy{}
 	default:
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: "kind not supported by pledge " + tm.Kind}}
+		return fail(resource, Problem{File: file, Resource: resource, Reason: "kind not supported by pledge " + tm.Kind})
 	}
 	strict, err := sigsjson.UnmarshalStrict(stored, obj)
 	if err != nil {
-		return nil, resource, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
+		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
 	}
 	if len(strict) > 0 {
 		var problems []Problem
 		for _, e := range strict {
 			problems = append(problems, strictProblem(file, resource, e))
 		}
-		return nil, resource, problems
+		return fail(resource, problems...)
 	}
 	if obj.GetNamespace() == "" {
 		obj.SetNamespace("default")
 	}
-	return obj, resource, nil
+	return decoded{obj: obj, resource: resource}
 }
 
 // strictProblem turns `unknown field "spec.foo"` into a problem on that field.
@@ -305,42 +347,66 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		policies[key] = p
 		problems = append(problems, fieldProblems(src.File, resource, render.ValidatePolicy(p))...)
 	}
-	var out []*render.Standard
+	// Which standards to resolve, and with which policy, is decided in order; resolving them
+	// (Pledge's checks, rendering to check sizes) runs side by side.
+	type job struct {
+		std      *pledgev1.ServiceStandard
+		policy   *pledgev1.EscalationPolicy
+		resolved *render.Standard
+		problems []Problem
+	}
+	var jobs []*job
 	seen := map[string]bool{}
 	for _, std := range s.Standards {
 		key := qualified(std.Namespace, std.Name)
 		resource := "ServiceStandard " + key
 		src := s.source[std]
 		if seen[key] {
-			problems = append(problems, Problem{File: src.File, Resource: resource, Field: "metadata.name", Reason: "defined more than once"})
+			jobs = append(jobs, &job{problems: []Problem{{File: src.File, Resource: resource, Field: "metadata.name", Reason: "defined more than once"}}})
 			continue
 		}
 		seen[key] = true
-		var policy *pledgev1.EscalationPolicy
+		j := &job{std: std}
 		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
 			key := qualified(std.Namespace, e.PolicyRef.Name)
 			if s.rejected["EscalationPolicy "+key] {
-				problems = append(problems, Problem{File: src.File, Resource: resource, Field: "spec.escalation.policyRef.name",
-					Reason: "EscalationPolicy " + key + " is invalid (see its problems)"})
-				continue
+				j.problems = []Problem{{File: src.File, Resource: resource, Field: "spec.escalation.policyRef.name",
+					Reason: "EscalationPolicy " + key + " is invalid (see its problems)"}}
+				j.std = nil
 			}
-			policy = policies[key]
+			j.policy = policies[key]
 		}
-		resolved, errs := render.Resolve(std, render.Policies(policy))
-		errs = append(errs, render.CheckClusterLabel(&std.Spec, s.Cluster)...)
+		jobs = append(jobs, j)
+	}
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		if j.std == nil {
+			return
+		}
+		src, resource := s.source[j.std], "ServiceStandard "+qualified(j.std.Namespace, j.std.Name)
+		resolved, errs := render.Resolve(j.std, render.Policies(j.policy))
+		errs = append(errs, render.CheckClusterLabel(&j.std.Spec, s.Cluster)...)
 		if len(errs) > 0 {
-			problems = append(problems, fieldProblems(src.File, resource, errs)...)
-			continue
+			j.problems = fieldProblems(src.File, resource, errs)
+			return
 		}
 		if err := resolved.CheckSizes(); err != nil {
-			problems = append(problems, Problem{File: src.File, Resource: resource, Field: "spec", Reason: err.Error()})
+			j.problems = []Problem{{File: src.File, Resource: resource, Field: "spec", Reason: err.Error()}}
+			return
+		}
+		j.resolved = resolved
+	})
+	var out []*render.Standard
+	for _, j := range jobs {
+		problems = append(problems, j.problems...)
+		if j.resolved == nil {
 			continue
 		}
-		for _, w := range resolved.Warnings {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: %s", src.File, resource, w))
+		for _, w := range j.resolved.Warnings {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: %s", s.source[j.std].File, "ServiceStandard "+qualified(j.std.Namespace, j.std.Name), w))
 		}
-		resolved.Cluster = s.Cluster
-		out = append(out, resolved)
+		j.resolved.Cluster = s.Cluster
+		out = append(out, j.resolved)
 	}
 	return out, problems
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
 	"unicode"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
 )
 
 // SecretsDir is where the plain Alertmanager format expects referenced secrets, one file per
@@ -41,30 +43,38 @@ func WriteRulesFile(w io.Writer, standards []*Standard) error {
 	if err := distinct(standards); err != nil {
 		return err
 	}
-	const key = "groups:\n"
+	// Standards are rendered side by side, a batch at a time, and written in order: memory
+	// holds one batch's text.
+	workers := runtime.GOMAXPROCS(0)
+	batch := make([][]byte, 8*workers)
 	started := false
-	var buf []byte
-	for _, s := range standards {
-		f := ruleFileGroups(s)
-		if len(f.Groups) == 0 {
-			continue
+	for start := 0; start < len(standards); start += len(batch) {
+		n := min(len(batch), len(standards)-start)
+		var g errgroup.Group
+		g.SetLimit(workers)
+		for i := range n {
+			g.Go(func() error {
+				var err error
+				batch[i], err = standardRulesYAML(batch[i][:0], standards[start+i])
+				return err
+			})
 		}
-		b, ok := appendRuleGroupsYAML(buf[:0], f)
-		if !ok {
-			var err error
-			if b, err = encodeYAML(f); err != nil {
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for _, b := range batch[:n] {
+			if len(b) == 0 {
+				continue
+			}
+			// Each standard's document is "groups:" and its items; the file is one "groups:"
+			// and every standard's items.
+			if started {
+				b = bytes.TrimPrefix(b, []byte(groupsKey))
+			}
+			started = true
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
-		}
-		buf = b[:0]
-		// Each standard's document is "groups:" and its items; the file is one "groups:" and
-		// every standard's items.
-		if started {
-			b = bytes.TrimPrefix(b, []byte(key))
-		}
-		started = true
-		if _, err := w.Write(b); err != nil {
-			return err
 		}
 	}
 	if !started {
@@ -72,6 +82,22 @@ func WriteRulesFile(w io.Writer, standards []*Standard) error {
 		return err
 	}
 	return nil
+}
+
+const groupsKey = "groups:\n"
+
+// standardRulesYAML appends the standard's rule groups as one rule-file document
+// ("groups:" and its items) to buf; nothing for a standard without rules.
+func standardRulesYAML(buf []byte, s *Standard) ([]byte, error) {
+	f := ruleFileGroups(s)
+	if len(f.Groups) == 0 {
+		return buf, nil
+	}
+	if b, ok := appendRuleGroupsYAML(buf, f); ok {
+		return b, nil
+	}
+	b, err := encodeYAML(f)
+	return append(buf, b...), err
 }
 
 // ruleFileGroups is the standard's rule groups in Prometheus's rule-file types.

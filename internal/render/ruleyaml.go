@@ -109,6 +109,11 @@ func appendScalar(b []byte, s string, col int) []byte {
 			b = append(b, '\n')
 		}
 		return b
+	case isSmallInteger(s):
+		// Reads back as a number: double-quoted.
+		b = append(b, " \""...)
+		b = append(b, s...)
+		return append(b, "\"\n"...)
 	case !printableASCII(s) || mayResolveNonString(s):
 		return appendEncoded(b, s, col)
 	case plainSafe(s):
@@ -221,10 +226,27 @@ func plainPossible(s string) bool {
 }
 
 // literalSafe reports whether multi-line s is written by yaml.v3 as a plain "|-" literal
-// block: printable ASCII lines, none empty, none starting or ending with a space.
+// block: printable ASCII lines, none empty or ending with a space, the first not starting
+// with one.
 func literalSafe(s string) bool {
+	if s[0] == ' ' {
+		return false
+	}
 	for line := range strings.SplitSeq(s, "\n") {
-		if line == "" || line[0] == ' ' || line[len(line)-1] == ' ' || !printableASCII(line) {
+		if line == "" || line[len(line)-1] == ' ' || !printableASCII(line) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSmallInteger reports whether s is 1 to 18 decimal digits (an integer of int64's range).
+func isSmallInteger(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
