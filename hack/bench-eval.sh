@@ -27,8 +27,6 @@ INTERVAL="${INTERVAL:-30s}"
 WARMUP="${WARMUP:-3m}"
 SETTLE="${SETTLE:-10m}"
 PORT="${PORT:-19090}"
-SLOTH_VERSION=v0.16.0
-PYRRA_VERSION=v0.10.1
 PROMETHEUS="$BIN/prometheus"
 PROMTOOL="$BIN/promtool"
 OUT="$BIN/bench/eval"
@@ -60,29 +58,9 @@ go build -o "$TOOLS/pledge" ./cmd/pledge
 go build -o "$TOOLS/bench-eval" ./hack/bench-eval
 BE="$TOOLS/bench-eval"
 
-PEERS=()
-if [[ -x "$TOOLS/sloth-$SLOTH_VERSION" ]] ||
-	(GOBIN="$OUT/work" go install "github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION" &&
-		mv "$OUT/work/sloth" "$TOOLS/sloth-$SLOTH_VERSION"); then
-	PEERS+=(sloth)
-else
-	echo "SKIPPING sloth: github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION does not build" >&2
-fi
-# pyrra's main package embeds its web UI (ui/build), which the module does not ship: build a
-# copy of the module with a placeholder page; rule generation does not use the UI.
-build_pyrra() {
-	local dir src="$OUT/work/pyrra-src"
-	dir="$(go mod download -json "github.com/pyrra-dev/pyrra@$PYRRA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-	[[ -n "$dir" ]] || return 1
-	rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
-	mkdir -p "$src/ui/build" && echo 'UI not built' >"$src/ui/build/index.html"
-	(cd "$src" && go build -o "$TOOLS/pyrra-$PYRRA_VERSION" .)
-}
-if [[ -x "$TOOLS/pyrra-$PYRRA_VERSION" ]] || build_pyrra; then
-	PEERS+=(pyrra)
-else
-	echo "SKIPPING pyrra: github.com/pyrra-dev/pyrra@$PYRRA_VERSION does not build" >&2
-fi
+# shellcheck source=hack/bench-peers.sh
+source "$ROOT/hack/bench-peers.sh"
+build_peers "$TOOLS" "$OUT/work"
 ALL=(pledge "${PEERS[@]}")
 
 # --- rule files ------------------------------------------------------------------------------
@@ -91,10 +69,10 @@ log "rendering $OBJECTIVES objectives with: ${ALL[*]}"
 mkdir -p "$OUT/rules/pledge" "$OUT/rules/sloth" "$OUT/rules/pyrra"
 "$TOOLS/pledge" render --format rules -f "$OUT/inputs/pledge" >"$OUT/rules/pledge/rules.yaml"
 if [[ " ${PEERS[*]} " == *" sloth "* ]]; then
-	"$TOOLS/sloth-$SLOTH_VERSION" generate --no-log -i "$OUT/inputs/sloth" -o "$OUT/rules/sloth"
+	"$SLOTH" generate --no-log -i "$OUT/inputs/sloth" -o "$OUT/rules/sloth"
 fi
 if [[ " ${PEERS[*]} " == *" pyrra "* ]]; then
-	"$TOOLS/pyrra-$PYRRA_VERSION" generate --config-files="$OUT/inputs/pyrra/*.yaml" \
+	"$PYRRA" generate --config-files="$OUT/inputs/pyrra/*.yaml" \
 		--prometheus-folder="$OUT/rules/pyrra" >"$OUT/logs/pyrra-generate.log" 2>&1
 fi
 for t in "${ALL[@]}"; do

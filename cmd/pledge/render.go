@@ -15,6 +15,7 @@ import (
 
 	"github.com/pledge-dev/pledge/internal/dashboard"
 	"github.com/pledge-dev/pledge/internal/manifest"
+	"github.com/pledge-dev/pledge/internal/parallel"
 	"github.com/pledge-dev/pledge/internal/render"
 )
 
@@ -153,33 +154,34 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP,
 	case formatGrafana:
 		return grafanaDashboards(standards, out)
 	}
-	for _, s := range standards {
+	// One object per standard, rendered side by side and written in input order.
+	return parallel.Ordered(len(standards), func(i int) (*output, error) {
+		s := standards[i]
 		var obj any
 		if format == formatPrometheusRule {
 			obj = s.PrometheusRule()
 		} else {
 			amc, err := s.AlertmanagerConfig()
-			if err != nil {
-				return err
-			}
-			if amc == nil {
-				continue
+			if err != nil || amc == nil {
+				return nil, err
 			}
 			obj = amc
 		}
 		m, err := render.Unstructured(obj)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b, err := yaml.Marshal(m)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := out.put(output{outputName(s, format), b}); err != nil {
-			return err
+		return &output{outputName(s, format), b}, nil
+	}, func(_ int, o *output) error {
+		if o == nil {
+			return nil
 		}
-	}
-	return nil
+		return out.put(*o)
+	})
 }
 
 // closedPeriods is how many closed calendar periods a rendered dashboard shows, as
@@ -191,19 +193,21 @@ const closedPeriods = 3
 // which reads every standard's budgets and weights from their recorded series.
 func grafanaDashboards(standards []*render.Standard, out *sink) error {
 	cluster := ""
-	for _, s := range standards {
-		cluster = s.Cluster.Name
-		d, err := dashboard.StandardAt(s, time.Now(), closedPeriods)
+	now := time.Now()
+	err := parallel.Ordered(len(standards), func(i int) (output, error) {
+		s := standards[i]
+		d, err := dashboard.StandardAt(s, now, closedPeriods)
 		if err != nil {
-			return fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
+			return output{}, fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
 		}
 		b, err := dashboard.JSON(d)
-		if err != nil {
-			return err
-		}
-		if err := out.put(output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b}); err != nil {
-			return err
-		}
+		return output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b}, err
+	}, func(i int, o output) error {
+		cluster = standards[i].Cluster.Name
+		return out.put(o)
+	})
+	if err != nil {
+		return err
 	}
 	d, err := dashboard.Overview(cluster, dashboard.DefaultAtRiskBudget)
 	if err != nil {

@@ -14,11 +14,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -28,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
+	"github.com/pledge-dev/pledge/internal/parallel"
 	"github.com/pledge-dev/pledge/internal/render"
 	crdschema "github.com/pledge-dev/pledge/internal/schema"
 )
@@ -182,7 +181,7 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		docs, index = append(docs, doc), append(index, i)
 	}
 	out := make([]decoded, len(docs))
-	parallel(len(docs), func(d int) { out[d] = decode(file, index[d], docs[d]) })
+	parallel.Each(len(docs), func(d int) { out[d] = decode(file, index[d], docs[d]) })
 	for d, dec := range out {
 		if dec.warning != "" {
 			s.Warnings = append(s.Warnings, dec.warning)
@@ -206,16 +205,6 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		all = append(all, dec.problems...)
 	}
 	return append(all, problems...)
-}
-
-// parallel calls f(0) ... f(n-1), as many at a time as there are CPUs.
-func parallel(n int, f func(int)) {
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range n {
-		g.Go(func() error { f(i); return nil })
-	}
-	_ = g.Wait()
 }
 
 // decode turns one document into a standard or policy, or returns the problems that the API
@@ -378,7 +367,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		}
 		jobs = append(jobs, j)
 	}
-	parallel(len(jobs), func(i int) {
+	parallel.Each(len(jobs), func(i int) {
 		j := jobs[i]
 		if j.std == nil {
 			return

@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
 	"unicode"
 
+	"github.com/pledge-dev/pledge/internal/parallel"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/sync/errgroup"
 )
 
 // SecretsDir is where the plain Alertmanager format expects referenced secrets, one file per
@@ -43,45 +42,29 @@ func WriteRulesFile(w io.Writer, standards []*Standard) error {
 	if err := distinct(standards); err != nil {
 		return err
 	}
-	// Standards are rendered side by side, a batch at a time, and written in order: memory
-	// holds one batch's text.
-	workers := runtime.GOMAXPROCS(0)
-	batch := make([][]byte, 8*workers)
+	// Standards are rendered side by side and written in order: memory holds a few
+	// standards' text at a time.
 	started := false
-	for start := 0; start < len(standards); start += len(batch) {
-		n := min(len(batch), len(standards)-start)
-		var g errgroup.Group
-		g.SetLimit(workers)
-		for i := range n {
-			g.Go(func() error {
-				var err error
-				batch[i], err = standardRulesYAML(batch[i][:0], standards[start+i])
-				return err
-			})
+	err := parallel.Ordered(len(standards), func(i int) ([]byte, error) {
+		return standardRulesYAML(nil, standards[i])
+	}, func(_ int, b []byte) error {
+		if len(b) == 0 {
+			return nil
 		}
-		if err := g.Wait(); err != nil {
-			return err
+		// Each standard's document is "groups:" and its items; the file is one "groups:" and
+		// every standard's items.
+		if started {
+			b = bytes.TrimPrefix(b, []byte(groupsKey))
 		}
-		for _, b := range batch[:n] {
-			if len(b) == 0 {
-				continue
-			}
-			// Each standard's document is "groups:" and its items; the file is one "groups:"
-			// and every standard's items.
-			if started {
-				b = bytes.TrimPrefix(b, []byte(groupsKey))
-			}
-			started = true
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
-		}
-	}
-	if !started {
-		_, err := io.WriteString(w, "groups: []\n")
+		started = true
+		_, err := w.Write(b)
+		return err
+	})
+	if err != nil || started {
 		return err
 	}
-	return nil
+	_, err = io.WriteString(w, "groups: []\n")
+	return err
 }
 
 const groupsKey = "groups:\n"
