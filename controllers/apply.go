@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"reflect"
 
+	corev1 "k8s.io/api/core/v1"
+
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -134,7 +136,11 @@ const cachedSpecDigest = "pledge.dev/cached-spec-digest"
 
 // compactGenerated is the cache's transform: a PrometheusRule's or AlertmanagerConfig's spec
 // and managedFields are replaced by the spec's digest. Other objects are kept without their
-// managedFields, which nothing reads (about 1.5 KiB of a standard's).
+// managedFields (about 1.5 KiB of a standard's) and without kubectl's last-applied
+// configuration (a copy of the whole object as applied, on everything `kubectl apply` wrote
+// without --server-side), which nothing in the manager reads. The manager never writes a
+// cached object back whole: statuses are merge patches between two copies of the cached object,
+// so what the cache leaves out stays on the server.
 func compactGenerated(obj any) (any, error) {
 	var meta *metav1.ObjectMeta
 	var spec any
@@ -147,6 +153,9 @@ func compactGenerated(obj any) (any, error) {
 		o.Spec = monitoringv1alpha1.AlertmanagerConfigSpec{}
 	case metav1.Object:
 		o.SetManagedFields(nil)
+		if a := o.GetAnnotations(); a[corev1.LastAppliedConfigAnnotation] != "" {
+			delete(a, corev1.LastAppliedConfigAnnotation)
+		}
 		return obj, nil
 	default:
 		return obj, nil

@@ -8,12 +8,15 @@ package controllers_test
 //	  go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x
 //
 // or hack/bench-controller.sh. PLEDGE_BENCH_STANDARDS sets the number of standards (1000);
-// the Ready poll interval and timeout grow with it.
+// the Ready poll interval and timeout grow with it. PLEDGE_BENCH_LAST_APPLIED=1 creates every
+// standard with the annotation `kubectl apply` (client-side) leaves on what it writes, a JSON
+// copy of the object as applied.
 // Numbers and what they mean: docs/benchmarks.md.
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -503,6 +506,10 @@ func BenchmarkThousandStandards(b *testing.B) {
 	}()
 
 	tmplStd, tmplPolicy := benchSample(b)
+	lastApplied := os.Getenv("PLEDGE_BENCH_LAST_APPLIED") != ""
+	if lastApplied {
+		b.Logf("every standard carries kubectl's last-applied configuration")
+	}
 	b.ResetTimer()
 	for iter := 0; iter < b.N; iter++ {
 		b.StopTimer()
@@ -548,6 +555,13 @@ func BenchmarkThousandStandards(b *testing.B) {
 			std.Name = fmt.Sprintf("checkout-%04d", i)
 			std.Spec.Service = std.Name
 			std.Labels = map[string]string{"bench.pledge.dev/run": run}
+			if lastApplied {
+				raw, err := json.Marshal(std)
+				if err != nil {
+					return err
+				}
+				std.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: string(raw)}
+			}
 			return c.Create(ctx, std)
 		})
 		created := time.Since(start)

@@ -95,3 +95,19 @@ func TestCompactGeneratedKeepsTheSpecDigest(t *testing.T) {
 		t.Error("a ConfigMap must pass untouched")
 	}
 }
+
+func TestCompactGeneratedDropsLastApplied(t *testing.T) {
+	std := &pledgev1.ServiceStandard{ObjectMeta: metav1.ObjectMeta{Name: "checkout", Annotations: map[string]string{
+		corev1.LastAppliedConfigAnnotation: `{"apiVersion":"pledge.dev/v1alpha1","kind":"ServiceStandard"}`,
+		"team.example.com/owner":           "payments",
+	}, ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
+	if _, err := compactGenerated(std); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := std.Annotations[corev1.LastAppliedConfigAnnotation]; kept || std.ManagedFields != nil {
+		t.Errorf("the cached standard keeps kubectl's last-applied configuration or managedFields: %+v", std.ObjectMeta)
+	}
+	if std.Annotations["team.example.com/owner"] != "payments" {
+		t.Errorf("other annotations must stay: %v", std.Annotations)
+	}
+}

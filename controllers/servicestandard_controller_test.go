@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -149,6 +150,21 @@ var _ = Describe("ServiceStandard controller", func() {
 		}, timeout, interval).Should(ContainElement(pledgev1.ReasonApplied))
 
 		Expect(testutil.ToFloat64(metricsReady("True"))).To(BeNumerically(">=", 1))
+	})
+
+	It("leaves kubectl's last-applied configuration on the standard (the cache drops its copy)", func() {
+		ns := newNamespace(ctx)
+		std, policy := sample(ns)
+		Expect(k8sClient.Create(ctx, policy)).To(Succeed())
+		applied, err := json.Marshal(std)
+		Expect(err).NotTo(HaveOccurred())
+		std.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: string(applied)}
+		Expect(k8sClient.Create(ctx, std)).To(Succeed())
+		Eventually(readyOf(ctx, ns, "checkout"), timeout, interval).Should(Equal("True/Applied"))
+		// The status was patched from the cached copy, which has no such annotation.
+		got := getStandard(ctx, ns, "checkout")
+		Expect(got.Status.Generated).NotTo(BeEmpty())
+		Expect(got.Annotations).To(HaveKeyWithValue(corev1.LastAppliedConfigAnnotation, string(applied)))
 	})
 
 	It("writes nothing when the generated objects would not change", func() {
