@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -16,38 +15,38 @@ import (
 // yaml.v3 for any other scalar. ok is false when f holds what this writer does not handle
 // (group fields Pledge never sets, or a label name that would need quoting); the caller then
 // encodes f with encodeYAML. TestRuleYAMLMatchesEncoder holds the two writers together.
-func appendRuleGroupsYAML(b []byte, f rulefmt.RuleGroups) (_ []byte, ok bool) {
+func appendRuleGroupsYAML(buf []byte, f rulefmt.RuleGroups) (_ []byte, ok bool) {
 	if len(f.Groups) == 0 {
-		return append(b, "groups: []\n"...), true
+		return append(buf, "groups: []\n"...), true
 	}
-	b = append(b, "groups:\n"...)
+	w := &scalarWriter{b: append(buf, "groups:\n"...), ok: true}
 	for _, g := range f.Groups {
 		if g.QueryOffset != nil || g.Limit != 0 || len(g.Labels) > 0 {
-			return b, false
+			return w.b, false
 		}
-		b = append(b, "  - name:"...)
-		b = appendScalar(b, g.Name, 4)
+		w.raw("  - name:")
+		w.scalar(g.Name, 4)
 		if g.Interval != 0 {
-			b = append(b, "    interval:"...)
-			b = appendScalar(b, g.Interval.String(), 4)
+			w.raw("    interval:")
+			w.scalar(g.Interval.String(), 4)
 		}
 		if len(g.Rules) == 0 {
-			b = append(b, "    rules: []\n"...)
+			w.raw("    rules: []\n")
 			continue
 		}
-		b = append(b, "    rules:\n"...)
+		w.raw("    rules:\n")
 		for _, r := range g.Rules {
 			first := true
 			field := func(key, value string) {
 				if first {
-					b = append(b, "      - "...)
+					w.raw("      - ")
 					first = false
 				} else {
-					b = append(b, "        "...)
+					w.raw("        ")
 				}
-				b = append(b, key...)
-				b = append(b, ':')
-				b = appendScalar(b, value, 8)
+				w.raw(key)
+				w.raw(":")
+				w.scalar(value, 8)
 			}
 			if r.Record != "" {
 				field("record", r.Record)
@@ -69,36 +68,47 @@ func appendRuleGroupsYAML(b []byte, f rulefmt.RuleGroups) (_ []byte, ok bool) {
 				if len(m.values) == 0 {
 					continue
 				}
-				b = append(b, "        "...)
-				b = append(b, m.key...)
-				b = append(b, ":\n"...)
+				w.raw("        ")
+				w.raw(m.key)
+				w.raw(":\n")
 				keys := make([]string, 0, len(m.values))
 				for k := range m.values {
 					if !plainKey(k) {
-						return b, false
+						return w.b, false
 					}
 					keys = append(keys, k)
 				}
 				slices.Sort(keys)
 				for _, k := range keys {
-					b = append(b, "          "...)
-					b = append(b, k...)
-					b = append(b, ':')
-					b = appendScalar(b, m.values[k], 10)
+					w.raw("          ")
+					w.raw(k)
+					w.raw(":")
+					w.scalar(m.values[k], 10)
 				}
 			}
 		}
 	}
-	return b, true
+	return w.b, w.ok
 }
 
-// appendScalar appends " <s>\n" for the value of a mapping key written at column col, in the
-// style yaml.v3 chooses for s.
-func appendScalar(b []byte, s string, col int) []byte {
+// scalarWriter appends the rule file's text to b; ok turns false if yaml.v3 fails to write one, and the
+// caller then encodes the whole document with encodeYAML, which reports the error.
+type scalarWriter struct {
+	b  []byte
+	ok bool
+}
+
+func (w *scalarWriter) raw(s string) { w.b = append(w.b, s...) }
+
+// scalar appends " <s>\n" for the value of a mapping key written at column col, in the style
+// yaml.v3 chooses for s.
+func (w *scalarWriter) scalar(s string, col int) {
+	b := w.b
 	switch {
 	case strings.Contains(s, "\n"):
 		if !literalSafe(s) {
-			return appendEncoded(b, s, col)
+			w.encoded(s, col)
+			return
 		}
 		// A literal block, "strip" chomping (no final line break), content indented one
 		// step (2) deeper than the key.
@@ -108,18 +118,18 @@ func appendScalar(b []byte, s string, col int) []byte {
 			b = append(b, line...)
 			b = append(b, '\n')
 		}
-		return b
 	case isSmallInteger(s):
 		// Reads back as a number: double-quoted.
 		b = append(b, " \""...)
 		b = append(b, s...)
-		return append(b, "\"\n"...)
+		b = append(b, "\"\n"...)
 	case !printableASCII(s) || mayResolveNonString(s):
-		return appendEncoded(b, s, col)
+		w.encoded(s, col)
+		return
 	case plainSafe(s):
 		b = append(b, ' ')
 		b = append(b, s...)
-		return append(b, '\n')
+		b = append(b, '\n')
 	case !plainPossible(s):
 		b = append(b, " '"...)
 		for i := 0; i < len(s); i++ {
@@ -128,16 +138,18 @@ func appendScalar(b []byte, s string, col int) []byte {
 			}
 			b = append(b, s[i])
 		}
-		return append(b, "'\n"...)
+		b = append(b, "'\n"...)
 	default:
-		return appendEncoded(b, s, col)
+		w.encoded(s, col)
+		return
 	}
+	w.b = b
 }
 
-// appendEncoded has yaml.v3 write the scalar as the value of a key at column col (nested in
-// one-key mappings, so that line breaks inside the scalar get the indentation they get in the
-// rule file) and appends what follows the key.
-func appendEncoded(b []byte, s string, col int) []byte {
+// encoded has yaml.v3 write the scalar as the value of a key at column col (nested in one-key
+// mappings, so that line breaks inside the scalar get the indentation they get in the rule
+// file) and appends what follows the key.
+func (w *scalarWriter) encoded(s string, col int) {
 	var v any = map[string]string{"k": s}
 	var prefix strings.Builder
 	for depth := range col / 2 {
@@ -146,12 +158,12 @@ func appendEncoded(b []byte, s string, col int) []byte {
 	}
 	prefix.WriteString(strings.Repeat(" ", col) + "k:")
 	out, err := encodeYAML(v)
-	rest, ok := strings.CutPrefix(string(out), prefix.String())
-	if err != nil || !ok {
-		// A string always encodes, under the keys given.
-		panic(fmt.Sprintf("render: encoding %q as YAML: %v\n%s", s, err, out))
+	rest, found := strings.CutPrefix(string(out), prefix.String())
+	if err != nil || !found {
+		w.ok = false
+		return
 	}
-	return append(b, rest...)
+	w.b = append(w.b, rest...)
 }
 
 func appendSpaces(b []byte, n int) []byte {
