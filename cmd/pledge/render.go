@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/pledge-dev/pledge/internal/dashboard"
 	"github.com/pledge-dev/pledge/internal/manifest"
@@ -167,11 +166,7 @@ func renderFormat(standards []*render.Standard, format string, smtp render.SMTP,
 			}
 			obj = amc
 		}
-		m, err := render.Unstructured(obj)
-		if err != nil {
-			return nil, err
-		}
-		b, err := yaml.Marshal(m)
+		b, err := render.ObjectYAML(obj)
 		if err != nil {
 			return nil, err
 		}

@@ -71,17 +71,44 @@ func fzRenderAll(t testing.TB, s *render.Standard) {
 			}
 		}
 	}
-	if pr := s.PrometheusRule(); pr == nil {
+	pr := s.PrometheusRule()
+	if pr == nil {
 		t.Fatal("PrometheusRule returned nil")
 	}
-	if _, err := s.AlertmanagerConfig(); err != nil {
+	fzSameYAML(t, pr)
+	amc, err := s.AlertmanagerConfig()
+	if err != nil {
 		t.Fatalf("AlertmanagerConfig: %v", err)
+	}
+	if amc != nil {
+		fzSameYAML(t, amc)
 	}
 	if _, err := render.RulesFile([]*render.Standard{s}); err != nil {
 		t.Fatalf("RulesFile: %v", err)
 	}
 	// The plain format may refuse receivers it cannot express; that is an error, not a panic.
 	_, _ = render.AlertmanagerFile([]*render.Standard{s}, render.SMTP{})
+}
+
+// fzSameYAML fails when render.ObjectYAML writes a generated object other than
+// sigs.k8s.io/yaml writes its map (what kubectl and the CLI wrote before).
+func fzSameYAML(t testing.TB, obj any) {
+	t.Helper()
+	got, err := render.ObjectYAML(obj)
+	if err != nil {
+		t.Fatalf("ObjectYAML: %v", err)
+	}
+	m, err := render.Unstructured(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := yaml.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("ObjectYAML differs from sigs.k8s.io/yaml\n--- ObjectYAML:\n%s\n--- sigs.k8s.io/yaml:\n%s", got, want)
+	}
 }
 
 // FuzzRender decodes, resolves and renders (the heavy target: Prometheus's rule loader runs

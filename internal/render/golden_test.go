@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/pledge-dev/pledge/internal/manifest"
 	"github.com/pledge-dev/pledge/internal/render"
 )
@@ -48,7 +46,7 @@ func renderAll(t *testing.T, standards []*render.Standard) map[string][]byte {
 	out["alertmanager"] = am
 	var pr, amc bytes.Buffer
 	for _, s := range standards {
-		b, err := yaml.Marshal(s.PrometheusRule())
+		b, err := render.ObjectYAML(s.PrometheusRule())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +56,7 @@ func renderAll(t *testing.T, standards []*render.Standard) map[string][]byte {
 			t.Fatal(err)
 		}
 		if cfg != nil {
-			b, err := yaml.Marshal(cfg)
+			b, err := render.ObjectYAML(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
