@@ -8,4 +8,6 @@ var (
 	AppendRuleGroupsYAML = appendRuleGroupsYAML
 	// EncodeYAML is encodeYAML, the generic encoder the rule-file writer must equal.
 	EncodeYAML = encodeYAML
+	// PrometheusRuleBound is (*Standard).prometheusRuleBound.
+	PrometheusRuleBound = (*Standard).prometheusRuleBound
 )

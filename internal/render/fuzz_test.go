@@ -4,6 +4,7 @@ package render_test
 // render without panicking into rules that Prometheus itself accepts.
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -76,6 +77,11 @@ func fzRenderAll(t testing.TB, s *render.Standard) {
 		t.Fatal("PrometheusRule returned nil")
 	}
 	fzSameYAML(t, pr)
+	if b, err := json.Marshal(pr); err != nil {
+		t.Fatal(err)
+	} else if bound := render.PrometheusRuleBound(s); bound < len(b) {
+		t.Fatalf("the PrometheusRule's size bound %d is below its %d bytes", bound, len(b))
+	}
 	amc, err := s.AlertmanagerConfig()
 	if err != nil {
 		t.Fatalf("AlertmanagerConfig: %v", err)

@@ -62,15 +62,50 @@ func CheckSize(kind, name string, obj any) error {
 }
 
 // CheckSizes renders the standard's PrometheusRule and AlertmanagerConfig and checks that each
-// fits (CheckSize).
+// fits (CheckSize). The PrometheusRule is encoded only when its rules could reach the limit
+// (prometheusRuleBound): for most standards they are far below it, and encoding them was a
+// fifth of pledge validate's time.
 func (s *Standard) CheckSizes() error {
-	pr := s.PrometheusRule()
-	if err := CheckSize(pr.Kind, pr.Name, pr); err != nil {
-		return err
+	if s.prometheusRuleBound() > MaxObjectBytes {
+		pr := s.PrometheusRule()
+		if err := CheckSize(pr.Kind, pr.Name, pr); err != nil {
+			return err
+		}
 	}
 	amc, err := s.AlertmanagerConfig()
 	if err != nil || amc == nil {
 		return err
 	}
 	return CheckSize(amc.Kind, amc.Name, amc)
+}
+
+// prometheusRuleBound is more than the PrometheusRule's JSON can be: every string counted as
+// if each byte were escaped (\u00XX, 6 bytes), plus room for the keys and punctuation around
+// each rule, group, label and annotation. TestPrometheusRuleBound and FuzzRender hold it above
+// the encoded size.
+func (s *Standard) prometheusRuleBound() int {
+	const (
+		escaped  = 6   // bytes per byte of a string, at most
+		envelope = 512 // apiVersion, kind, metadata and spec keys, creationTimestamp
+		perGroup = 128 // name, interval and rules keys, the interval, punctuation
+		perRule  = 256 // record/alert/expr/for/keep_firing_for/labels/annotations keys, durations
+		perEntry = 8   // quotes, colon and comma of a map entry
+	)
+	meta := s.objectMeta()
+	n := envelope + escaped*(len(meta.Name)+len(meta.Namespace))
+	for k, v := range meta.Labels {
+		n += perEntry + escaped*(len(k)+len(v))
+	}
+	for _, g := range s.RuleGroups() {
+		n += perGroup + escaped*len(g.Name)
+		for _, r := range g.Rules {
+			n += perRule + escaped*(len(r.Record)+len(r.Alert)+len(r.Expr))
+			for _, m := range []map[string]string{r.Labels, r.Annotations} {
+				for k, v := range m {
+					n += perEntry + escaped*(len(k)+len(v))
+				}
+			}
+		}
+	}
+	return n
 }

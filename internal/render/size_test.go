@@ -15,6 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 	"github.com/pledge-dev/pledge/internal/manifest"
 	"github.com/pledge-dev/pledge/internal/render"
 )
@@ -180,6 +183,9 @@ func TestLargestAcceptedStandardsFitInEtcd(t *testing.T) {
 		if err := s.CheckSizes(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+		if bound := render.PrometheusRuleBound(s); bound < len(b) {
+			t.Errorf("%s: the PrometheusRule's bound %d is below its %d bytes", name, bound, len(b))
+		}
 		// The configmaps target's rule ConfigMap holds the plain rule file: within the API
 		// server's 1 MiB of data too.
 		cm, err := s.RulesConfigMap(nil)
@@ -227,6 +233,39 @@ func TestSizeMaximaAreTheCRDs(t *testing.T) {
 			}
 			t.Errorf("one more is not refused on %s: %v", tc.field, problems)
 		})
+	}
+}
+
+// TestCheckSizesPastTheBound: a standard whose rules exceed the limit (the CRD's size rule
+// would refuse it first; Resolve alone does not) is refused by CheckSizes, and its bound is
+// above the limit, so the bound never lets one through unencoded.
+func TestCheckSizesPastTheBound(t *testing.T) {
+	std := &pledgev1.ServiceStandard{ObjectMeta: metav1.ObjectMeta{Name: "huge", Namespace: "shop"},
+		Spec: pledgev1.ServiceStandardSpec{Service: "huge", Window: "30d"}}
+	long := strings.Repeat("x", 5000)
+	for i := range 50 {
+		std.Spec.Objectives = append(std.Spec.Objectives, pledgev1.Objective{Name: fmt.Sprintf("o%d", i), Target: "99.9",
+			Ratio: &pledgev1.RatioIndicator{
+				Errors: pledgev1.PromQLSelector(fmt.Sprintf(`http_requests_total{job="huge",route="%s%d",code=~"5.."}`, long, i)),
+				Total:  pledgev1.PromQLSelector(fmt.Sprintf(`http_requests_total{job="huge",route="%s%d"}`, long, i))}})
+	}
+	s, errs := render.Resolve(std, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs.ToAggregate())
+	}
+	b, err := json.Marshal(s.PrometheusRule())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) <= render.MaxObjectBytes {
+		t.Fatalf("the test standard's PrometheusRule is %d bytes: make it larger than %d", len(b), render.MaxObjectBytes)
+	}
+	if bound := render.PrometheusRuleBound(s); bound < len(b) {
+		t.Errorf("bound %d below the %d bytes", bound, len(b))
+	}
+	var tooLarge *render.TooLargeError
+	if err := s.CheckSizes(); !errors.As(err, &tooLarge) || tooLarge.Kind != "PrometheusRule" || tooLarge.Bytes != len(b) {
+		t.Errorf("CheckSizes of a %d-byte PrometheusRule: %v", len(b), err)
 	}
 }
 
