@@ -26,7 +26,7 @@ import (
 // renders them), a status patch and two events. No manager runs: this is the floor under any
 // reconciler's time to Ready on the same machine, with the same envtest API server and etcd.
 func BenchmarkAPIServerFloor(b *testing.B) {
-	n, workers, cfg := benchSetup(b)
+	n, workers, cfg, _ := benchSetup(b)
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		b.Fatal(err)

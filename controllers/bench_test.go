@@ -316,10 +316,10 @@ func benchWaitReady(ctx context.Context, b *testing.B, c client.Client, sel clie
 	}
 }
 
-// benchRSS is a resident set size of this process in bytes: field "VmRSS:" now, "VmHWM:" the
-// peak so far.
-func benchRSS(field string) float64 {
-	f, err := os.Open("/proc/self/status")
+// benchRSS is a resident set size in bytes of process proc ("self" or a pid): field "VmRSS:"
+// now, "VmHWM:" the peak so far.
+func benchRSS(proc, field string) float64 {
+	f, err := os.Open("/proc/" + proc + "/status")
 	if err != nil {
 		return 0
 	}
@@ -395,9 +395,10 @@ func benchControllerCounter(b *testing.B, name string) float64 {
 
 // benchSetup reads PLEDGE_BENCH_STANDARDS (default 1000) and PLEDGE_BENCH_WORKERS (default 4,
 // as pledge manager --max-concurrent-reconciles) and starts an envtest API server and etcd with
-// Pledge's and prometheus-operator's CRDs, stopped when the benchmark ends; it skips without
+// Pledge's and prometheus-operator's CRDs, stopped when the benchmark ends (returned too, to add
+// users); it skips without
 // KUBEBUILDER_ASSETS and MONITORING_CRDS.
-func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config) {
+func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config, env *envtest.Environment) {
 	bins, monitoringCRDs := os.Getenv("KUBEBUILDER_ASSETS"), os.Getenv("MONITORING_CRDS")
 	if bins == "" || monitoringCRDs == "" {
 		b.Skip("KUBEBUILDER_ASSETS and MONITORING_CRDS must be set: hack/bench-controller.sh builds and sets them")
@@ -414,12 +415,13 @@ func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config) {
 			}
 		}
 	}
-	env := &envtest.Environment{
+	env = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases"), monitoringCRDs},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: bins,
 	}
-	cfg, err := env.Start()
+	var err error
+	cfg, err = env.Start()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -428,7 +430,7 @@ func benchSetup(b *testing.B) (n, workers int, cfg *rest.Config) {
 			b.Error(err)
 		}
 	})
-	return n, workers, cfg
+	return n, workers, cfg, env
 }
 
 // benchParallel runs job for 0..n-1 from workers goroutines and fails the benchmark with the
@@ -461,7 +463,7 @@ func benchParallel(b *testing.B, workers, n int, job func(i int) error) {
 }
 
 func BenchmarkThousandStandards(b *testing.B) {
-	n, workers, baseCfg := benchSetup(b)
+	n, workers, baseCfg, _ := benchSetup(b)
 	b.Logf("%d standards, %d reconcile workers", n, workers)
 	// Errors only, and only the first few: a thousand retried conflicts would bury the results.
 	logs := &benchLogWriter{max: 5}
@@ -516,26 +518,7 @@ func BenchmarkThousandStandards(b *testing.B) {
 		run := fmt.Sprintf("r%d", iter)
 		sel := client.MatchingLabels{"bench.pledge.dev/run": run}
 
-		// Namespaces with a policy each, and one warm-up standard so that every controller
-		// and informer is running before anything is counted.
-		namespaces := make([]string, benchNamespaces)
-		for i := range namespaces {
-			namespaces[i] = fmt.Sprintf("bench-%s-%d", run, i)
-			if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespaces[i]}}); err != nil {
-				b.Fatal(err)
-			}
-			p := tmplPolicy.DeepCopy()
-			p.Namespace = namespaces[i]
-			if err := c.Create(ctx, p); err != nil {
-				b.Fatal(err)
-			}
-		}
-		warm := tmplStd.DeepCopy()
-		warm.Namespace, warm.Name = namespaces[0], "warm-up"
-		if err := c.Create(ctx, warm); err != nil {
-			b.Fatal(err)
-		}
-		benchWaitReadyOne(ctx, b, c, client.ObjectKeyFromObject(warm))
+		namespaces := benchPrepare(ctx, b, c, run, tmplStd, tmplPolicy)
 
 		heapBefore := benchHeapInuse()
 		reconcilesBefore := benchReconciles(b)
@@ -549,21 +532,7 @@ func BenchmarkThousandStandards(b *testing.B) {
 		// Create n standards from benchCreateWorkers goroutines, then poll until all are Ready.
 		b.StartTimer()
 		start := time.Now()
-		benchParallel(b, benchCreateWorkers, n, func(i int) error {
-			std := tmplStd.DeepCopy()
-			std.Namespace = namespaces[i%benchNamespaces]
-			std.Name = fmt.Sprintf("checkout-%04d", i)
-			std.Spec.Service = std.Name
-			std.Labels = map[string]string{"bench.pledge.dev/run": run}
-			if lastApplied {
-				raw, err := json.Marshal(std)
-				if err != nil {
-					return err
-				}
-				std.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: string(raw)}
-			}
-			return c.Create(ctx, std)
-		})
+		benchCreate(ctx, b, c, run, namespaces, tmplStd, n, lastApplied)
 		created := time.Since(start)
 		benchWaitReady(ctx, b, c, sel, n, benchReadyTimeout*time.Duration(max(1, n/1000)))
 		toReady := time.Since(start)
@@ -586,7 +555,7 @@ func BenchmarkThousandStandards(b *testing.B) {
 			}
 		}
 		heap := benchHeapInuse()
-		rss, peak := benchRSS("VmRSS:"), benchRSS("VmHWM:")
+		rss, peak := benchRSS("self", "VmRSS:"), benchRSS("self", "VmHWM:")
 		if path := os.Getenv("PLEDGE_BENCH_HEAPPROFILE"); path != "" {
 			benchHeapProfile(b, path)
 		}
@@ -645,6 +614,52 @@ func BenchmarkThousandStandards(b *testing.B) {
 		b.ReportMetric(peak/(1<<20), "peak-rss-MiB")
 		b.ReportMetric(float64(idleWrites), "idle-writes")
 	}
+}
+
+// benchPrepare creates benchNamespaces namespaces of the run, with the policy in each, and
+// one warm-up standard, Ready before it returns, so that every controller and informer is
+// running before anything is counted.
+func benchPrepare(ctx context.Context, b *testing.B, c client.Client, run string, tmplStd *pledgev1.ServiceStandard, tmplPolicy *pledgev1.EscalationPolicy) []string {
+	namespaces := make([]string, benchNamespaces)
+	for i := range namespaces {
+		namespaces[i] = fmt.Sprintf("bench-%s-%d", run, i)
+		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespaces[i]}}); err != nil {
+			b.Fatal(err)
+		}
+		p := tmplPolicy.DeepCopy()
+		p.Namespace = namespaces[i]
+		if err := c.Create(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	warm := tmplStd.DeepCopy()
+	warm.Namespace, warm.Name = namespaces[0], "warm-up"
+	if err := c.Create(ctx, warm); err != nil {
+		b.Fatal(err)
+	}
+	benchWaitReadyOne(ctx, b, c, client.ObjectKeyFromObject(warm))
+	return namespaces
+}
+
+// benchCreate creates n copies of the sample standard across the namespaces, labelled with the
+// run, from benchCreateWorkers goroutines; with lastApplied each carries the annotation
+// `kubectl apply` leaves.
+func benchCreate(ctx context.Context, b *testing.B, c client.Client, run string, namespaces []string, tmplStd *pledgev1.ServiceStandard, n int, lastApplied bool) {
+	benchParallel(b, benchCreateWorkers, n, func(i int) error {
+		std := tmplStd.DeepCopy()
+		std.Namespace = namespaces[i%len(namespaces)]
+		std.Name = fmt.Sprintf("checkout-%04d", i)
+		std.Spec.Service = std.Name
+		std.Labels = map[string]string{"bench.pledge.dev/run": run}
+		if lastApplied {
+			raw, err := json.Marshal(std)
+			if err != nil {
+				return err
+			}
+			std.Annotations = map[string]string{corev1.LastAppliedConfigAnnotation: string(raw)}
+		}
+		return c.Create(ctx, std)
+	})
 }
 
 // benchSettle waits until the manager has made no mutating request for benchQuiet (at most

@@ -8,6 +8,9 @@
 # idle. PLEDGE_BENCH_WORKERS (default 4, as pledge manager --max-concurrent-reconciles) sets the
 # reconcile workers. The output is kept in bin/bench/controller-<standards>-w<workers>.txt. PLEDGE_BENCH_TIMEOUT (30m) bounds the run:
 # 10,000 standards need about 2h on a busy 2-core machine.
+# PLEDGE_BENCH_PROCESS=1 runs BenchmarkManagerProcess instead: bin/pledge manager as a process of
+# its own, whose RSS and heap are then the manager's alone (output ...-process.txt).
+# PLEDGE_BENCH_LAST_APPLIED=1 creates the standards as kubectl apply (client-side) would.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${BIN:-$ROOT/bin}"
@@ -21,9 +24,15 @@ export KUBEBUILDER_ASSETS="$BIN/k8s" MONITORING_CRDS="$BIN/crds/monitoring.coreo
 export PLEDGE_BENCH_STANDARDS="${PLEDGE_BENCH_STANDARDS:-1000}" PLEDGE_BENCH_WORKERS="${PLEDGE_BENCH_WORKERS:-4}"
 printf '==> machine: %s cores, %s; load average:%s\n' "$(nproc)" \
 	"$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" "$(uptime | sed 's/.*load average://')"
-printf '==> PLEDGE_BENCH_STANDARDS=%s PLEDGE_BENCH_WORKERS=%s go test ./controllers -run ^$ -bench BenchmarkThousandStandards -benchtime 1x -v\n' \
-	"$PLEDGE_BENCH_STANDARDS" "$PLEDGE_BENCH_WORKERS"
+bench=BenchmarkThousandStandards suffix=""
+if [[ -n "${PLEDGE_BENCH_PROCESS:-}" ]]; then
+	go build -o "$BIN/pledge" ./cmd/pledge
+	export PLEDGE_BENCH_MANAGER="$BIN/pledge"
+	bench=BenchmarkManagerProcess suffix="-process"
+fi
+printf '==> PLEDGE_BENCH_STANDARDS=%s PLEDGE_BENCH_WORKERS=%s go test ./controllers -run ^$ -bench %s -benchtime 1x -v\n' \
+	"$PLEDGE_BENCH_STANDARDS" "$PLEDGE_BENCH_WORKERS" "$bench"
 # -v prints the request breakdown (b.Logf) in full; -timeout covers a slow, shared machine.
-go test ./controllers -run '^$' -bench BenchmarkThousandStandards -benchtime 1x -v -timeout "${PLEDGE_BENCH_TIMEOUT:-30m}" |
-	tee "$OUT/controller-$PLEDGE_BENCH_STANDARDS-w$PLEDGE_BENCH_WORKERS.txt"
+go test ./controllers -run '^$' -bench "^$bench\$" -benchtime 1x -v -timeout "${PLEDGE_BENCH_TIMEOUT:-30m}" |
+	tee "$OUT/controller-$PLEDGE_BENCH_STANDARDS-w$PLEDGE_BENCH_WORKERS$suffix.txt"
 printf '==> load average after the run:%s\n' "$(uptime | sed 's/.*load average://')"

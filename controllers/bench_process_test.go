@@ -1,0 +1,134 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// BenchmarkManagerProcess runs `pledge manager` as a process of its own (the binary named by
+// PLEDGE_BENCH_MANAGER; hack/bench-controller.sh builds it) against the envtest API server, with
+// its defaults but --max-concurrent-reconciles PLEDGE_BENCH_WORKERS, and reports what that
+// process alone uses once PLEDGE_BENCH_STANDARDS standards are Ready and it has settled: RSS
+// and its peak (VmRSS and VmHWM from /proc) and the heap in use from its own /metrics.
+// BenchmarkThousandStandards counts requests and reconciles inside the benchmark's process,
+// whose memory is then the manager's and the benchmark's together.
+func BenchmarkManagerProcess(b *testing.B) {
+	bin := os.Getenv("PLEDGE_BENCH_MANAGER")
+	if bin == "" {
+		b.Skip("PLEDGE_BENCH_MANAGER must name a pledge binary: PLEDGE_BENCH_PROCESS=1 hack/bench-controller.sh builds and sets it")
+	}
+	n, workers, cfg, env := benchSetup(b)
+	user, err := env.AddUser(envtest.User{Name: "pledge-bench-manager", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kubeconfig"), kubeconfig, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	metricsAddr := l.Addr().String()
+	_ = l.Close()
+	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "manager", "--metrics-bind-address="+metricsAddr, "--health-probe-bind-address=0",
+		"--max-concurrent-reconciles="+strconv.Itoa(workers), "--zap-log-level=error")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	pid := strconv.Itoa(cmd.Process.Pid)
+	b.Logf("%d standards, pledge manager (pid %s) with %d workers", n, pid, workers)
+
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	tmplStd, tmplPolicy := benchSample(b)
+	lastApplied := os.Getenv("PLEDGE_BENCH_LAST_APPLIED") != ""
+	metrics := "http://" + metricsAddr + "/metrics"
+	b.ResetTimer()
+	for iter := 0; iter < b.N; iter++ {
+		b.StopTimer()
+		run := fmt.Sprintf("p%d", iter)
+		namespaces := benchPrepare(ctx, b, c, run, tmplStd, tmplPolicy)
+		rssBefore := benchRSS(pid, "VmRSS:")
+
+		b.StartTimer()
+		start := time.Now()
+		benchCreate(ctx, b, c, run, namespaces, tmplStd, n, lastApplied)
+		benchWaitReady(ctx, b, c, client.MatchingLabels{"bench.pledge.dev/run": run}, n, benchReadyTimeout*time.Duration(max(1, n/1000)))
+		toReady := time.Since(start)
+		b.StopTimer()
+
+		// Settled: no reconcile for benchQuiet.
+		deadline := time.Now().Add(benchSettleMax)
+		last, lastChange := -1.0, time.Now()
+		for time.Since(lastChange) < benchQuiet && time.Now().Before(deadline) {
+			if r := benchScrape(b, metrics)["controller_runtime_reconcile_total"]; r != last {
+				last, lastChange = r, time.Now()
+			}
+			time.Sleep(benchPollEvery)
+		}
+		m := benchScrape(b, metrics)
+		rss, peak := benchRSS(pid, "VmRSS:"), benchRSS(pid, "VmHWM:")
+		heap := m["go_memstats_heap_inuse_bytes"]
+		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles; RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB",
+			n, toReady.Round(time.Millisecond), last, rss/(1<<20), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20))
+		b.ReportMetric(toReady.Seconds(), "s-to-ready")
+		b.ReportMetric(rss/(1<<20), "rss-MiB")
+		b.ReportMetric(peak/(1<<20), "peak-rss-MiB")
+		b.ReportMetric(heap/(1<<20), "heap-MiB")
+	}
+}
+
+// benchScrape reads the manager's /metrics: each metric's value summed over its series
+// (counters and gauges).
+func benchScrape(b *testing.B, url string) map[string]float64 {
+	resp, err := http.Get(url) //nolint:noctx // a loopback scrape in a benchmark
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	for name, mf := range families {
+		for _, m := range mf.GetMetric() {
+			out[name] += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return out
+}
