@@ -33,18 +33,7 @@ func BenchmarkAPIServerFloor(b *testing.B) {
 	}
 	ctx := context.Background()
 	tmplStd, tmplPolicy := benchSample(b)
-	namespaces := make([]string, benchNamespaces)
-	for i := range namespaces {
-		namespaces[i] = fmt.Sprintf("floor-%d", i)
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespaces[i]}}); err != nil {
-			b.Fatal(err)
-		}
-		p := tmplPolicy.DeepCopy()
-		p.Namespace = namespaces[i]
-		if err := c.Create(ctx, p); err != nil {
-			b.Fatal(err)
-		}
-	}
+	namespaces := benchPolicyNamespaces(ctx, b, c, "floor", tmplPolicy)
 	policy := tmplPolicy.DeepCopy()
 	policy.Namespace = namespaces[0]
 

@@ -616,13 +616,26 @@ func BenchmarkThousandStandards(b *testing.B) {
 	}
 }
 
-// benchPrepare creates benchNamespaces namespaces of the run, with the policy in each, and
-// one warm-up standard, Ready before it returns, so that every controller and informer is
-// running before anything is counted.
+// benchPrepare creates the run's namespaces (benchPolicyNamespaces) and one warm-up standard,
+// Ready before it returns, so that every controller and informer is running before anything
+// is counted.
 func benchPrepare(ctx context.Context, b *testing.B, c client.Client, run string, tmplStd *pledgev1.ServiceStandard, tmplPolicy *pledgev1.EscalationPolicy) []string {
+	namespaces := benchPolicyNamespaces(ctx, b, c, "bench-"+run, tmplPolicy)
+	warm := tmplStd.DeepCopy()
+	warm.Namespace, warm.Name = namespaces[0], "warm-up"
+	if err := c.Create(ctx, warm); err != nil {
+		b.Fatal(err)
+	}
+	benchWaitReadyOne(ctx, b, c, client.ObjectKeyFromObject(warm))
+	return namespaces
+}
+
+// benchPolicyNamespaces creates benchNamespaces namespaces PREFIX-0... with the sample policy
+// in each.
+func benchPolicyNamespaces(ctx context.Context, b *testing.B, c client.Client, prefix string, tmplPolicy *pledgev1.EscalationPolicy) []string {
 	namespaces := make([]string, benchNamespaces)
 	for i := range namespaces {
-		namespaces[i] = fmt.Sprintf("bench-%s-%d", run, i)
+		namespaces[i] = fmt.Sprintf("%s-%d", prefix, i)
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespaces[i]}}); err != nil {
 			b.Fatal(err)
 		}
@@ -632,12 +645,6 @@ func benchPrepare(ctx context.Context, b *testing.B, c client.Client, run string
 			b.Fatal(err)
 		}
 	}
-	warm := tmplStd.DeepCopy()
-	warm.Namespace, warm.Name = namespaces[0], "warm-up"
-	if err := c.Create(ctx, warm); err != nil {
-		b.Fatal(err)
-	}
-	benchWaitReadyOne(ctx, b, c, client.ObjectKeyFromObject(warm))
 	return namespaces
 }
 
