@@ -102,7 +102,7 @@ func BenchmarkManagerProcess(b *testing.B) {
 		m := benchScrape(b, metrics)
 		rss, peak := benchRSS(pid, "VmRSS:"), benchRSS(pid, "VmHWM:")
 		heap := m["go_memstats_heap_inuse_bytes"]
-		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles; RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB",
+		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB",
 			n, toReady.Round(time.Millisecond), last, rss/(1<<20), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20))
 		b.ReportMetric(toReady.Seconds(), "s-to-ready")
 		b.ReportMetric(rss/(1<<20), "rss-MiB")
