@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -49,13 +50,24 @@ func BenchmarkManagerProcess(b *testing.B) {
 	}
 	metricsAddr := l.Addr().String()
 	_ = l.Close()
+	args := []string{"manager", "--metrics-bind-address=" + metricsAddr, "--health-probe-bind-address=0",
+		"--max-concurrent-reconciles=" + strconv.Itoa(workers), "--zap-log-level=error"}
+	profile, pprofAddr := os.Getenv("PLEDGE_BENCH_PROFILE"), ""
+	if profile != "" {
+		pl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprofAddr = pl.Addr().String()
+		_ = pl.Close()
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
 	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bin, "manager", "--metrics-bind-address="+metricsAddr, "--health-probe-bind-address=0",
-		"--max-concurrent-reconciles="+strconv.Itoa(workers), "--zap-log-level=error")
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
@@ -104,11 +116,32 @@ func BenchmarkManagerProcess(b *testing.B) {
 		heap := m["go_memstats_heap_inuse_bytes"]
 		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB",
 			n, toReady.Round(time.Millisecond), last, rss/(1<<20), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20))
+		if profile != "" {
+			benchSaveProfile(b, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", profile)
+		}
 		b.ReportMetric(toReady.Seconds(), "s-to-ready")
 		b.ReportMetric(rss/(1<<20), "rss-MiB")
 		b.ReportMetric(peak/(1<<20), "peak-rss-MiB")
 		b.ReportMetric(heap/(1<<20), "heap-MiB")
 	}
+}
+
+// benchSaveProfile writes what url (one of the manager's /debug/pprof endpoints) answers to path.
+func benchSaveProfile(b *testing.B, url, path string) {
+	resp, err := http.Get(url) //nolint:noctx // a loopback read in a benchmark
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("heap profile of the manager: %s (go tool pprof -sample_index=inuse_space %s)", path, path)
 }
 
 // benchScrape reads the manager's /metrics: each metric's value summed over its series

@@ -66,8 +66,10 @@ func (c *ComplianceRunner) now() time.Time {
 
 // Poll measures all standards once and writes what changed.
 func (c *ComplianceRunner) Poll(ctx context.Context) error {
+	// The list shares the cache's standards, read only here (see LivenessChecker.Poll); a
+	// standard is copied only to write its status.
 	var list pledgev1.ServiceStandardList
-	if err := c.Client.List(ctx, &list); err != nil {
+	if err := c.Client.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		return err
 	}
 	var measured []compliance.Standard
@@ -226,5 +228,5 @@ func (c *ComplianceRunner) setMeasured(std *pledgev1.ServiceStandard, cond metav
 
 // write applies change to the standard's status and patches it if anything changed.
 func (c *ComplianceRunner) write(ctx context.Context, std *pledgev1.ServiceStandard, change func(*pledgev1.ServiceStandard)) {
-	writeStatus(logf.IntoContext(ctx, logf.FromContext(ctx).WithName("compliance")), c.Client, c.Reader, std, change)
+	writeStatus(logf.IntoContext(ctx, logf.FromContext(ctx).WithName("compliance")), c.Client, c.Reader, std.DeepCopy(), change)
 }

@@ -10,6 +10,7 @@
 # 10,000 standards need about 2h on a busy 2-core machine.
 # PLEDGE_BENCH_PROCESS=1 runs BenchmarkManagerProcess instead: bin/pledge manager as a process of
 # its own, whose RSS and heap are then the manager's alone (output ...-process.txt).
+# PLEDGE_BENCH_PROFILE=<file> (with PLEDGE_BENCH_PROCESS=1) saves the manager's heap profile once settled.
 # PLEDGE_BENCH_LAST_APPLIED=1 creates the standards as kubectl apply (client-side) would.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

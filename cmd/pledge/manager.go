@@ -23,6 +23,7 @@ import (
 type managerOptions struct {
 	metricsAddr      string
 	probeAddr        string
+	pprofAddr        string
 	leaderElect      bool
 	namespaces       []string
 	crdRetryInterval time.Duration
@@ -58,6 +59,7 @@ func managerCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint (0 disables it)")
 	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of the /healthz and /readyz probes")
+	f.StringVar(&o.pprofAddr, "pprof-bind-address", "", "address of Go's /debug/pprof endpoints, for profiling the manager (empty: off)")
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader so that only one replica reconciles (run several for HA)")
 	f.StringSliceVar(&o.namespaces, "namespaces", nil, "namespaces to watch (comma-separated; default: all)")
 	f.DurationVar(&o.crdRetryInterval, "crd-retry-interval", 30*time.Second, "how often to retry while the prometheus-operator CRDs are missing")
@@ -125,6 +127,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	opts := ctrl.Options{
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
+		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "pledge.pledge.dev",
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/promslog"
@@ -171,7 +173,12 @@ func fzResolve(t *testing.T, stdDoc, policyDoc string) []*render.Standard {
 		if p != nil {
 			pc = p.DeepCopy()
 		}
-		s, errs := render.Resolve(std.DeepCopy(), render.Policies(pc))
+		in := std.DeepCopy()
+		s, errs := render.Resolve(in, render.Policies(pc))
+		// The manager resolves the informer cache's own objects (its pollers do not copy them).
+		if !equality.Semantic.DeepEqual(in, &std) || (p != nil && !equality.Semantic.DeepEqual(pc, p)) {
+			t.Fatal("Resolve changed the standard or the policy it was given")
+		}
 		for _, e := range errs {
 			if e.Field == "" {
 				t.Errorf("error without a field path: %v", e)
