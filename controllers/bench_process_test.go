@@ -23,7 +23,8 @@ import (
 // PLEDGE_BENCH_MANAGER; hack/bench-controller.sh builds it) against the envtest API server, with
 // its defaults but --max-concurrent-reconciles PLEDGE_BENCH_WORKERS, and reports what that
 // process alone uses once PLEDGE_BENCH_STANDARDS standards are Ready and it has settled: RSS
-// and its peak (VmRSS and VmHWM from /proc) and the heap in use from its own /metrics.
+// and its peak (VmRSS and VmHWM from /proc) and the heap in use from its own /metrics; with
+// PLEDGE_BENCH_REST (a duration) the same again after that long at rest.
 // BenchmarkThousandStandards counts requests and reconciles inside the benchmark's process,
 // whose memory is then the manager's and the benchmark's together.
 func BenchmarkManagerProcess(b *testing.B) {
@@ -52,6 +53,12 @@ func BenchmarkManagerProcess(b *testing.B) {
 	_ = l.Close()
 	args := []string{"manager", "--metrics-bind-address=" + metricsAddr, "--health-probe-bind-address=0",
 		"--max-concurrent-reconciles=" + strconv.Itoa(workers), "--zap-log-level=error"}
+	var rest time.Duration
+	if v := os.Getenv("PLEDGE_BENCH_REST"); v != "" {
+		if rest, err = time.ParseDuration(v); err != nil {
+			b.Fatalf("PLEDGE_BENCH_REST: %v", err)
+		}
+	}
 	profile, pprofAddr := os.Getenv("PLEDGE_BENCH_PROFILE"), ""
 	if profile != "" {
 		pl, err := net.Listen("tcp", "127.0.0.1:0")
@@ -114,8 +121,8 @@ func BenchmarkManagerProcess(b *testing.B) {
 		m := benchScrape(b, metrics)
 		rss, peak := benchRSS(pid, "VmRSS:"), benchRSS(pid, "VmHWM:")
 		heap := m["go_memstats_heap_inuse_bytes"]
-		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB",
-			n, toReady.Round(time.Millisecond), last, rss/(1<<20), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20))
+		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB, %s",
+			n, toReady.Round(time.Millisecond), last, rss/(1<<20), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20), benchRuntime(m))
 		if profile != "" {
 			benchSaveProfile(b, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", profile)
 		}
@@ -123,7 +130,30 @@ func BenchmarkManagerProcess(b *testing.B) {
 		b.ReportMetric(rss/(1<<20), "rss-MiB")
 		b.ReportMetric(peak/(1<<20), "peak-rss-MiB")
 		b.ReportMetric(heap/(1<<20), "heap-MiB")
+		if rest > 0 {
+			// At rest: nothing changes for rest. The events of the creates leave client-go's
+			// event cache 6 to 12 minutes after they were recorded, and the Go runtime returns
+			// what its heap no longer needs to the kernel in the background.
+			b.Logf("at rest for %s (PLEDGE_BENCH_REST)", rest)
+			time.Sleep(rest)
+			m := benchScrape(b, metrics)
+			rss, heap := benchRSS(pid, "VmRSS:"), m["go_memstats_heap_inuse_bytes"]
+			b.Logf("pledge manager %s after settling: RSS %.1f MiB (peak %.1f MiB), heap in use %.1f MiB, %s, %.0f reconciles (every controller)",
+				rest, rss/(1<<20), benchRSS(pid, "VmHWM:")/(1<<20), heap/(1<<20), benchRuntime(m), m["controller_runtime_reconcile_total"])
+			if profile != "" {
+				benchSaveProfile(b, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", profile+".rest")
+			}
+			b.ReportMetric(rss/(1<<20), "rest-rss-MiB")
+			b.ReportMetric(heap/(1<<20), "rest-heap-MiB")
+		}
 	}
+}
+
+// benchRuntime summarises the Go runtime's other memory, from the manager's /metrics.
+func benchRuntime(m map[string]float64) string {
+	return fmt.Sprintf("%.0f goroutines (stacks %.1f MiB), heap idle %.1f MiB of which %.1f MiB returned to the kernel, runtime metadata %.1f MiB",
+		m["go_goroutines"], m["go_memstats_stack_inuse_bytes"]/(1<<20), m["go_memstats_heap_idle_bytes"]/(1<<20),
+		m["go_memstats_heap_released_bytes"]/(1<<20), (m["go_memstats_mspan_inuse_bytes"]+m["go_memstats_mcache_inuse_bytes"]+m["go_memstats_gc_sys_bytes"]+m["go_memstats_other_sys_bytes"]+m["go_memstats_buck_hash_sys_bytes"])/(1<<20))
 }
 
 // benchSaveProfile writes what url (one of the manager's /debug/pprof endpoints) answers to path.

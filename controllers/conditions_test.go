@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"testing"
+	"unsafe"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -77,6 +78,9 @@ func TestCompactGeneratedKeepsTheSpecDigest(t *testing.T) {
 	if len(pr.Spec.Groups) != 0 || pr.ManagedFields != nil || pr.Labels["a"] != "b" {
 		t.Fatalf("cached copy keeps spec or managedFields, or lost labels: %+v", pr)
 	}
+	if pr.Annotations != nil {
+		t.Errorf("the digest must go into the labels map the object has, not a new annotations map: %v", pr.Annotations)
+	}
 	if !sameSpec(pr, pr.Spec, full.Spec) || !sameSpec(full, full.Spec, full.Spec) {
 		t.Error("the cached and the full object must both hold the spec they were made from")
 	}
@@ -109,5 +113,39 @@ func TestCompactGeneratedDropsLastApplied(t *testing.T) {
 	}
 	if std.Annotations["team.example.com/owner"] != "payments" {
 		t.Errorf("other annotations must stay: %v", std.Annotations)
+	}
+}
+
+func TestCompactGeneratedSharesRepeatedWords(t *testing.T) {
+	decoded := func(name string) *pledgev1.ServiceStandard {
+		// Built from separate byte slices, as the decoder would: no string is shared yet.
+		s := func(v string) string { return string([]byte(v)) }
+		return &pledgev1.ServiceStandard{
+			TypeMeta:   metav1.TypeMeta{APIVersion: s("pledge.dev/v1alpha1"), Kind: s("ServiceStandard")},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s("shop"), Labels: map[string]string{s("team.example.com/owner"): s("payments")}},
+			Status:     pledgev1.ServiceStandardStatus{Conditions: []metav1.Condition{{Type: s("Ready"), Status: metav1.ConditionStatus(s("True")), Reason: s("Applied"), Message: s("Applied")}}},
+		}
+	}
+	a, b := decoded("a"), decoded("b")
+	for _, o := range []*pledgev1.ServiceStandard{a, b} {
+		if _, err := compactGenerated(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(x, y string) bool { return x == y && unsafe.StringData(x) == unsafe.StringData(y) }
+	var keyA, keyB string
+	for k := range a.Labels {
+		keyA = k
+	}
+	for k := range b.Labels {
+		keyB = k
+	}
+	ca, cb := a.Status.Conditions[0], b.Status.Conditions[0]
+	if !same(a.Kind, b.Kind) || !same(a.APIVersion, b.APIVersion) || !same(a.Namespace, b.Namespace) || !same(keyA, keyB) ||
+		!same(ca.Type, cb.Type) || !same(string(ca.Status), string(cb.Status)) || !same(ca.Reason, cb.Reason) {
+		t.Errorf("the transform must keep one copy of the words every standard repeats: %+v %+v", a, b)
+	}
+	if a.Labels["team.example.com/owner"] != "payments" || ca.Message != "Applied" || a.Name != "a" || b.Name != "b" {
+		t.Errorf("the transform changed a value: %+v %+v", a, b)
 	}
 }

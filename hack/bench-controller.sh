@@ -11,6 +11,8 @@
 # PLEDGE_BENCH_PROCESS=1 runs BenchmarkManagerProcess instead: bin/pledge manager as a process of
 # its own, whose RSS and heap are then the manager's alone (output ...-process.txt).
 # PLEDGE_BENCH_PROFILE=<file> (with PLEDGE_BENCH_PROCESS=1) saves the manager's heap profile once settled.
+# PLEDGE_BENCH_REST=15m (with PLEDGE_BENCH_PROCESS=1) reads RSS and heap again after that long at rest
+# (and saves <file>.rest with PLEDGE_BENCH_PROFILE); give PLEDGE_BENCH_TIMEOUT room for it.
 # PLEDGE_BENCH_LAST_APPLIED=1 creates the standards as kubectl apply (client-side) would.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
