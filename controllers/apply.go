@@ -197,9 +197,9 @@ func dropClientFields(o metav1.Object) {
 }
 
 // internMeta makes a cached object share one copy of the strings that thousands of them
-// repeat (about 150 bytes of each, measured on decoded objects): its kind and API version,
-// namespace, label keys, the managed-by label's value and its owner's kind. The decoder
-// allocates each anew.
+// repeat: its kind and API version, namespace, label keys, the managed-by label's value and
+// its owner's kind, which the decoder allocates anew for each (about 150 bytes of a generated
+// object's 1 KB; BenchmarkCachedObject).
 func internMeta(t *metav1.TypeMeta, m *metav1.ObjectMeta) {
 	t.APIVersion, t.Kind = intern(t.APIVersion), intern(t.Kind)
 	m.Namespace = intern(m.Namespace)

@@ -39,7 +39,7 @@ func BenchmarkCachedObject(b *testing.B) {
 	std.UID, std.ResourceVersion = "0c1c2f6e-8a77-4d0b-9a51-%012[1]d", "%[2]d"
 	std.Labels = map[string]string{"bench.pledge.dev/run": "p0"}
 	std.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply,
-		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:service":{},"f:window":{}}}`)}}}
+		FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:service":{},"f:window":{}}}`)}}
 	now := metav1.Now()
 	std.Status = pledgev1.ServiceStandardStatus{ObservedGeneration: 1,
 		Conditions: []metav1.Condition{
