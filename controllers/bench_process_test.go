@@ -15,8 +15,11 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	pledgev1 "github.com/pledge-dev/pledge/api/v1alpha1"
 )
 
 // BenchmarkManagerProcess runs `pledge manager` as a process of its own (the binary named by
@@ -24,7 +27,9 @@ import (
 // its defaults but --max-concurrent-reconciles PLEDGE_BENCH_WORKERS, and reports what that
 // process alone uses once PLEDGE_BENCH_STANDARDS standards are Ready and it has settled: RSS
 // and its peak (VmRSS and VmHWM from /proc) and the heap in use from its own /metrics; with
-// PLEDGE_BENCH_REST (a duration) the same again after that long at rest.
+// PLEDGE_BENCH_REST (a duration) the same again after that long at rest; with
+// PLEDGE_BENCH_RESTART=1 it then starts a new manager over the same standards and reports its
+// requests, writes above all, until it has reconciled them all.
 // BenchmarkThousandStandards counts requests and reconciles inside the benchmark's process,
 // whose memory is then the manager's and the benchmark's together.
 func BenchmarkManagerProcess(b *testing.B) {
@@ -74,18 +79,23 @@ func BenchmarkManagerProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+	startManager := func() *exec.Cmd {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		return cmd
 	}
+	cmd := startManager()
 	defer func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}()
 	pid := strconv.Itoa(cmd.Process.Pid)
 	b.Logf("%d standards, pledge manager (pid %s) with %d workers", n, pid, workers)
+	restart := os.Getenv("PLEDGE_BENCH_RESTART") != ""
 
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -109,15 +119,7 @@ func BenchmarkManagerProcess(b *testing.B) {
 		toReady := time.Since(start)
 		b.StopTimer()
 
-		// Settled: no reconcile for benchQuiet.
-		deadline := time.Now().Add(benchSettleMax)
-		last, lastChange := -1.0, time.Now()
-		for time.Since(lastChange) < benchQuiet && time.Now().Before(deadline) {
-			if r := benchScrape(b, metrics)["controller_runtime_reconcile_total"]; r != last {
-				last, lastChange = r, time.Now()
-			}
-			time.Sleep(benchPollEvery)
-		}
+		last := benchSettleProcess(b, metrics)
 		m := benchScrape(b, metrics)
 		rss, peak := benchRSS(pid, "VmRSS:"), benchRSS(pid, "VmHWM:")
 		heap := m["go_memstats_heap_inuse_bytes"]
@@ -146,7 +148,88 @@ func BenchmarkManagerProcess(b *testing.B) {
 			b.ReportMetric(rss/(1<<20), "rest-rss-MiB")
 			b.ReportMetric(heap/(1<<20), "rest-heap-MiB")
 		}
+		if restart {
+			// A new manager over the same Ready standards, as after an upgrade or a lost
+			// leader: it reconciles every standard once as its cache fills, and should write
+			// nothing, neither objects nor statuses nor events. First the running manager's
+			// liveness poller (every minute) sets RulesLoaded on every standard, so that
+			// nothing is left for the new one to write.
+			benchWaitFor(ctx, b, c, client.MatchingLabels{"bench.pledge.dev/run": run}, n, 3*time.Minute*time.Duration(max(1, n/1000)),
+				"checked for RulesLoaded", func(std *pledgev1.ServiceStandard) bool {
+					return meta.FindStatusCondition(std.Status.Conditions, pledgev1.ConditionRulesLoaded) != nil
+				})
+			time.Sleep(benchQuiet) // the poll's last patches and events
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+			began := time.Now()
+			cmd = startManager()
+			pid = strconv.Itoa(cmd.Process.Pid)
+			deadline := began.Add(benchReadyTimeout * time.Duration(max(1, n/1000)))
+			for benchScrapeOnceUp(b, metrics)["controller_runtime_reconcile_total"] < float64(n) {
+				if time.Now().After(deadline) {
+					b.Fatalf("the restarted manager did not reconcile %d standards in %s", n, deadline.Sub(began))
+				}
+				time.Sleep(benchPollEvery)
+			}
+			reconciled := time.Since(began)
+			total := benchSettleProcess(b, metrics)
+			requests := benchRequestsByMethod(b, metrics)
+			writes := requests["POST"] + requests["PUT"] + requests["PATCH"] + requests["DELETE"]
+			b.Logf("pledge manager restarted over %d Ready standards: all reconciled %s after the start, %.0f reconciles (every controller); its requests to the API server by method: %v; writes: %.0f; RSS %.1f MiB",
+				n, reconciled.Round(time.Millisecond), total, requests, writes, benchRSS(pid, "VmRSS:")/(1<<20))
+			b.ReportMetric(reconciled.Seconds(), "restart-s-to-reconciled")
+			b.ReportMetric(writes, "restart-writes")
+		}
 	}
+}
+
+// benchSettleProcess waits until the manager has reconciled nothing for benchQuiet (at most
+// benchSettleMax) and returns its reconcile count (every controller).
+func benchSettleProcess(b *testing.B, metrics string) float64 {
+	deadline := time.Now().Add(benchSettleMax)
+	last, lastChange := -1.0, time.Now()
+	for time.Since(lastChange) < benchQuiet && time.Now().Before(deadline) {
+		if r := benchScrape(b, metrics)["controller_runtime_reconcile_total"]; r != last {
+			last, lastChange = r, time.Now()
+		}
+		time.Sleep(benchPollEvery)
+	}
+	return last
+}
+
+// benchScrapeOnceUp is benchScrape for a manager that may not serve /metrics yet: nothing
+// until it does.
+func benchScrapeOnceUp(b *testing.B, url string) map[string]float64 {
+	resp, err := http.Get(url) //nolint:noctx // a loopback probe in a benchmark
+	if err != nil {
+		return nil
+	}
+	_ = resp.Body.Close()
+	return benchScrape(b, url)
+}
+
+// benchRequestsByMethod reads the manager's requests to the API server (client-go's
+// rest_client_requests_total), summed by HTTP method.
+func benchRequestsByMethod(b *testing.B, url string) map[string]float64 {
+	resp, err := http.Get(url) //nolint:noctx // a loopback scrape in a benchmark
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, m := range families["rest_client_requests_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "method" {
+				out[l.GetValue()] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
 }
 
 // benchRSSParts splits the process's RSS into anonymous memory and mapped files (the binary's

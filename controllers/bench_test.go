@@ -288,6 +288,12 @@ func benchReady(std *pledgev1.ServiceStandard) bool {
 // 10,000 standards than at 1,000. It lists in pages of 500, so that what it decodes adds
 // little to the memory of the process, which is measured as the manager's.
 func benchWaitReady(ctx context.Context, b *testing.B, c client.Client, sel client.MatchingLabels, want int, timeout time.Duration) {
+	benchWaitFor(ctx, b, c, sel, want, timeout, "Ready", benchReady)
+}
+
+// benchWaitFor is benchWaitReady for any state of a standard: what names it, holds tells it.
+func benchWaitFor(ctx context.Context, b *testing.B, c client.Client, sel client.MatchingLabels, want int, timeout time.Duration,
+	what string, holds func(*pledgev1.ServiceStandard) bool) {
 	deadline := time.Now().Add(timeout)
 	every := benchPollEvery * time.Duration(max(1, want/1000))
 	for {
@@ -298,7 +304,7 @@ func benchWaitReady(ctx context.Context, b *testing.B, c client.Client, sel clie
 				b.Fatal(err)
 			}
 			for i := range list.Items {
-				if benchReady(&list.Items[i]) {
+				if holds(&list.Items[i]) {
 					ready++
 				}
 			}
@@ -310,7 +316,7 @@ func benchWaitReady(ctx context.Context, b *testing.B, c client.Client, sel clie
 			return
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("after %s, %d of %d standards are Ready", timeout, ready, want)
+			b.Fatalf("after %s, %d of %d standards are %s", timeout, ready, want, what)
 		}
 		time.Sleep(every)
 	}
