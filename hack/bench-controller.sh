@@ -13,6 +13,8 @@
 # PLEDGE_BENCH_PROFILE=<file> (with PLEDGE_BENCH_PROCESS=1) saves the manager's heap profile once settled.
 # PLEDGE_BENCH_REST=15m (with PLEDGE_BENCH_PROCESS=1) reads RSS and heap again after that long at rest
 # (and saves <file>.rest with PLEDGE_BENCH_PROFILE); give PLEDGE_BENCH_TIMEOUT room for it.
+# PLEDGE_BENCH_RESTART=1 (with PLEDGE_BENCH_PROCESS=1) then starts a new manager over the Ready standards and
+# reports its requests to the API server by method until it has reconciled them all (writes: 0 expected).
 # PLEDGE_BENCH_LAST_APPLIED=1 creates the standards as kubectl apply (client-side) would.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
