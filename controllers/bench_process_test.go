@@ -211,24 +211,12 @@ func benchScrapeOnceUp(b *testing.B, url string) map[string]float64 {
 // benchRequestsByMethod reads the manager's requests to the API server (client-go's
 // rest_client_requests_total), summed by HTTP method.
 func benchRequestsByMethod(b *testing.B, url string) map[string]float64 {
-	resp, err := http.Get(url) //nolint:noctx // a loopback scrape in a benchmark
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
 	out := map[string]float64{}
-	for _, m := range families["rest_client_requests_total"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "method" {
-				out[l.GetValue()] += m.GetCounter().GetValue()
-			}
+	benchSamples(b, url, func(name string, label func(string) string, v float64) {
+		if name == "rest_client_requests_total" {
+			out[label("method")] += v
 		}
-	}
+	})
 	return out
 }
 
@@ -266,6 +254,14 @@ func benchSaveProfile(b *testing.B, url, path string) {
 // benchScrape reads the manager's /metrics: each metric's value summed over its series
 // (counters and gauges).
 func benchScrape(b *testing.B, url string) map[string]float64 {
+	out := map[string]float64{}
+	benchSamples(b, url, func(name string, _ func(string) string, v float64) { out[name] += v })
+	return out
+}
+
+// benchSamples reads the manager's /metrics and calls each with every series of a counter or
+// gauge: its metric's name, its labels' values by name, and its value.
+func benchSamples(b *testing.B, url string, each func(name string, label func(string) string, v float64)) {
 	resp, err := http.Get(url) //nolint:noctx // a loopback scrape in a benchmark
 	if err != nil {
 		b.Fatal(err)
@@ -276,11 +272,17 @@ func benchScrape(b *testing.B, url string) map[string]float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	out := map[string]float64{}
 	for name, mf := range families {
 		for _, m := range mf.GetMetric() {
-			out[name] += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			label := func(key string) string {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == key {
+						return l.GetValue()
+					}
+				}
+				return ""
+			}
+			each(name, label, m.GetCounter().GetValue()+m.GetGauge().GetValue())
 		}
 	}
-	return out
 }
