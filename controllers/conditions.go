@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"unicode/utf8"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -28,9 +30,15 @@ func setCondition(conditions *[]metav1.Condition, c metav1.Condition) bool {
 	return changed
 }
 
+// truncate shortens s to at most n bytes, ending in "..." when cut, and never inside a
+// character (the API server would write a cut one as three bytes).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n-3] + "..."
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

@@ -48,6 +48,9 @@ func TestTruncate(t *testing.T) {
 	if got := truncate("abcdef", 5); got != "ab..." {
 		t.Errorf("truncate = %q", got)
 	}
+	if got := truncate("aééé", 5); got != "a..." { // é is two bytes: no cut inside it
+		t.Errorf("truncate = %q", got)
+	}
 	if got := truncate("abc", 5); got != "abc" {
 		t.Errorf("truncate = %q", got)
 	}

@@ -23,6 +23,7 @@ type Metrics struct {
 	objectives *prometheus.GaugeVec
 	loaded     *prometheus.GaugeVec
 	reloads    *prometheus.CounterVec
+	events     *prometheus.CounterVec
 }
 
 // NewMetrics registers the pledge_ series with reg (controller-runtime's registry when nil).
@@ -57,10 +58,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "pledge_target_reloads_total",
 		Help: "Reloads requested by the files target, by component (prometheus, alertmanager) and result (ok, failed).",
 	}, []string{"component", "result"})
+	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pledge_events_total",
+		Help: "Events recorded by the operator, by result (written, failed, dropped).",
+	}, []string{"result"})
 	for _, s := range []string{"True", "False", "Unknown"} {
 		m.standards.WithLabelValues(s)
 	}
-	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives, m.loaded, m.reloads)
+	for _, r := range []string{"written", "failed", "dropped"} {
+		m.events.WithLabelValues(r)
+	}
+	reg.MustRegister(m.standards, m.writes, m.Queries, m.objectives, m.loaded, m.reloads, m.events)
 	return m
 }
 
@@ -146,4 +154,17 @@ func (m *Metrics) RulesLoaded(counts map[metav1.ConditionStatus]int) {
 // RulesLoadedGauge is the pledge_servicestandards_rules_loaded series for one status.
 func (m *Metrics) RulesLoadedGauge(status metav1.ConditionStatus) prometheus.Gauge {
 	return m.loaded.WithLabelValues(string(status))
+}
+
+// event counts an event by result: written, failed (the API server rejected it, or it could not
+// be built) or dropped (the queue was full).
+func (m *Metrics) event(result string) {
+	if m != nil {
+		m.events.WithLabelValues(result).Inc()
+	}
+}
+
+// EventsCounter is pledge_events_total for result, for tests.
+func (m *Metrics) EventsCounter(result string) prometheus.Counter {
+	return m.events.WithLabelValues(result)
 }

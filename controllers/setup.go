@@ -89,9 +89,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
+	events, err := NewEvents(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), o.Metrics)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(events); err != nil {
+		return err
+	}
 	if err := (&ServiceStandardReconciler{
 		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("pledge"),
+		Recorder: events.Recorder("pledge"),
 		Metrics:  o.Metrics,
 		Target:   target,
 		Cluster:  o.Cluster,
@@ -111,7 +118,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if l := o.Liveness; l != nil {
 		l.Client, l.Reader, l.Metrics, l.Hints = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics, target.hints()
 		if l.Recorder == nil {
-			l.Recorder = mgr.GetEventRecorder("pledge-liveness")
+			l.Recorder = events.Recorder("pledge-liveness")
 		}
 		if l.Interval <= 0 {
 			l.Interval = time.Minute
@@ -123,7 +130,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if c := o.Compliance; c != nil {
 		c.Client, c.Reader, c.Metrics = mgr.GetClient(), mgr.GetAPIReader(), o.Metrics
 		if c.Recorder == nil {
-			c.Recorder = mgr.GetEventRecorder("pledge-compliance")
+			c.Recorder = events.Recorder("pledge-compliance")
 		}
 		if c.Interval <= 0 {
 			c.Interval = time.Minute
