@@ -123,8 +123,12 @@ func BenchmarkManagerProcess(b *testing.B) {
 		m := benchScrape(b, metrics)
 		rss, peak := benchRSS(pid, "VmRSS:"), benchRSS(pid, "VmHWM:")
 		heap := m["go_memstats_heap_inuse_bytes"]
-		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (%s; peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB, %s",
-			n, toReady.Round(time.Millisecond), last, rss/(1<<20), benchRSSParts(pid), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20), benchRuntime(m))
+		events := benchByLabel(b, metrics, "pledge_events_total", "result")
+		b.Logf("pledge manager as its own process: %d standards Ready in %s, %.0f reconciles (every controller); RSS %.1f MiB (%s; peak %.1f MiB, %.1f MiB before the creates), heap in use %.1f MiB, %s; events %v",
+			n, toReady.Round(time.Millisecond), last, rss/(1<<20), benchRSSParts(pid), peak/(1<<20), rssBefore/(1<<20), heap/(1<<20), benchRuntime(m), events)
+		if events["failed"]+events["dropped"] > 0 {
+			b.Errorf("events not written: %v (the manager's log names each)", events)
+		}
 		if profile != "" {
 			benchSaveProfile(b, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", profile)
 		}
@@ -173,7 +177,7 @@ func BenchmarkManagerProcess(b *testing.B) {
 			}
 			reconciled := time.Since(began)
 			total := benchSettleProcess(b, metrics)
-			requests := benchRequestsByMethod(b, metrics)
+			requests := benchByLabel(b, metrics, "rest_client_requests_total", "method")
 			writes := requests["POST"] + requests["PUT"] + requests["PATCH"] + requests["DELETE"]
 			b.Logf("pledge manager restarted over %d Ready standards: all reconciled %s after the start, %.0f reconciles (every controller); its requests to the API server by method: %v; writes: %.0f; RSS %.1f MiB",
 				n, reconciled.Round(time.Millisecond), total, requests, writes, benchRSS(pid, "VmRSS:")/(1<<20))
@@ -208,13 +212,13 @@ func benchScrapeOnceUp(b *testing.B, url string) map[string]float64 {
 	return benchScrape(b, url)
 }
 
-// benchRequestsByMethod reads the manager's requests to the API server (client-go's
-// rest_client_requests_total), summed by HTTP method.
-func benchRequestsByMethod(b *testing.B, url string) map[string]float64 {
+// benchByLabel reads one of the manager's metrics summed by one label: its requests to the API
+// server by method (client-go's rest_client_requests_total), its events by result.
+func benchByLabel(b *testing.B, url, metric, key string) map[string]float64 {
 	out := map[string]float64{}
 	benchSamples(b, url, func(name string, label func(string) string, v float64) {
-		if name == "rest_client_requests_total" {
-			out[label("method")] += v
+		if name == metric {
+			out[label(key)] += v
 		}
 	})
 	return out

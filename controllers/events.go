@@ -116,7 +116,7 @@ func (e *Events) write(ctx context.Context, log logr.Logger, ev *eventsv1.Event)
 	wait := e.retry
 	for try := 1; ; try++ {
 		_, err := e.client.Events(ev.Namespace).Create(ctx, ev, metav1.CreateOptions{})
-		if err == nil {
+		if err == nil || (try > 1 && apierrors.IsAlreadyExists(err)) { // an earlier try wrote it after all
 			e.metrics.event("written")
 			return
 		}
