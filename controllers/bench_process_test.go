@@ -232,8 +232,8 @@ func benchRSSParts(pid string) string {
 
 // benchRuntime summarises the Go runtime's other memory, from the manager's /metrics.
 func benchRuntime(m map[string]float64) string {
-	return fmt.Sprintf("%.0f goroutines (stacks %.1f MiB), heap idle %.1f MiB of which %.1f MiB returned to the kernel, runtime metadata %.1f MiB",
-		m["go_goroutines"], m["go_memstats_stack_inuse_bytes"]/(1<<20), m["go_memstats_heap_idle_bytes"]/(1<<20),
+	return fmt.Sprintf("CPU %.1f s, %.0f goroutines (stacks %.1f MiB), heap idle %.1f MiB of which %.1f MiB returned to the kernel, runtime metadata %.1f MiB",
+		m["process_cpu_seconds_total"], m["go_goroutines"], m["go_memstats_stack_inuse_bytes"]/(1<<20), m["go_memstats_heap_idle_bytes"]/(1<<20),
 		m["go_memstats_heap_released_bytes"]/(1<<20), (m["go_memstats_mspan_inuse_bytes"]+m["go_memstats_mcache_inuse_bytes"]+m["go_memstats_gc_sys_bytes"]+m["go_memstats_other_sys_bytes"]+m["go_memstats_buck_hash_sys_bytes"])/(1<<20))
 }
 

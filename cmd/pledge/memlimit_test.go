@@ -36,3 +36,21 @@ func TestSetMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestSetGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	debug.SetGCPercent(100)
+	if p, from := setGCPercent(func(string) string { return "" }); p != managerGCPercent || from != "default" {
+		t.Fatalf("without GOGC: %d from %q, want %d from default", p, from, managerGCPercent)
+	}
+	if got := debug.SetGCPercent(100); got != managerGCPercent {
+		t.Fatalf("the runtime's GC percent is %d, want %d", got, managerGCPercent)
+	}
+	debug.SetGCPercent(80) // as if the runtime had read GOGC=80
+	if p, from := setGCPercent(func(k string) string { return map[string]string{"GOGC": "80"}[k] }); p != 80 || from != "GOGC" {
+		t.Fatalf("with GOGC=80: %d from %q, want 80 from GOGC", p, from)
+	}
+	if got := debug.SetGCPercent(100); got != 80 {
+		t.Fatalf("GOGC=80 was overridden: the runtime's GC percent is %d", got)
+	}
+}
