@@ -158,10 +158,40 @@ var _ = Describe("A spent error budget", func() {
 	})
 })
 
+var _ = Describe("Two objectives breached in one poll", func() {
+	It("are two ObjectiveBreached events, each naming its objective", func() {
+		ctx := context.Background()
+		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
+		ns := applySample(ctx)
+		dir := GinkgoT().TempDir()
+		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+			"availability":  0.0015, // 1.5x a 0.1% budget: Breached
+			"response-time": 0.02,   // 2x a 1% budget: Breached
+		}))
+		runner, _ := historyRunner(dir, at)
+		Expect(runner.Poll(ctx)).To(Succeed())
+		breached := func() []string {
+			var list eventsv1.EventList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range list.Items {
+				if e.Reason == pledgev1.ReasonObjectiveBreached {
+					Expect(e.Series).To(BeNil(), "no event stands for another")
+					notes = append(notes, e.Note)
+				}
+			}
+			return notes
+		}
+		Eventually(breached, timeout, interval).Should(ConsistOf(
+			HavePrefix("Objective availability breached"), HavePrefix("Objective response-time breached")))
+		Consistently(breached, "2s", interval).Should(HaveLen(2))
+	})
+})
+
 // refusingQuerier refuses the queries that contain a string, as a query front end with a
 // limit would refuse one tenant's unusual window.
 // historyRunner starts a real Prometheus on the backfilled TSDB in dir and returns a compliance
-// runner that measures it as of at, with the manager's event recorder.
+// runner that measures it as of at, with the suite's event writer.
 func historyRunner(dir string, at time.Time) (*controllers.ComplianceRunner, *procs.Prometheus) {
 	prom := procs.StartPrometheus(GinkgoT(), procs.PrometheusOptions{TSDBDir: dir, ExtraFlags: []string{"--storage.tsdb.retention.time=10y"}})
 	q, err := compliance.NewPrometheusQuerier(compliance.PrometheusOptions{URL: prom.URL(), Timeout: 5 * time.Second}, nil)
@@ -169,7 +199,7 @@ func historyRunner(dir string, at time.Time) (*controllers.ComplianceRunner, *pr
 	return &controllers.ComplianceRunner{
 		Client: k8sClient, Querier: q, Interval: time.Hour, MaxAge: time.Hour,
 		Options:  compliance.Options{AtRiskBudget: 25, Periods: 3},
-		Recorder: suiteMgr.GetEventRecorder("pledge-compliance"),
+		Recorder: suiteEvents.Recorder("pledge-compliance"),
 		Now:      func() time.Time { return at },
 	}, prom
 }

@@ -111,7 +111,7 @@ var _ = Describe("RulesLoaded against a real Prometheus and Alertmanager", func(
 		at := time.Now()
 		checker := &controllers.LivenessChecker{
 			Client: k8sClient, Prometheus: q, Alertmanager: compliance.NewAlertmanagerReader(am.URL(), 5*time.Second),
-			Grace: time.Minute, Recorder: suiteMgr.GetEventRecorder("pledge-liveness"), Metrics: m,
+			Grace: time.Minute, Recorder: suiteEvents.Recorder("pledge-liveness"), Metrics: m,
 			Now: func() time.Time { return at },
 		}
 		Expect(checker.Poll(ctx)).To(Succeed())

@@ -35,6 +35,9 @@ var (
 	metrics   *controllers.Metrics
 	cancel    context.CancelFunc
 	suiteMgr  ctrl.Manager
+	// suiteEvents writes the events of the runners and checkers that specs build themselves,
+	// as Setup's writer does for the suite's manager.
+	suiteEvents *controllers.Events
 )
 
 func TestControllers(t *testing.T) {
@@ -99,6 +102,9 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	metrics = controllers.NewMetrics(prometheus.NewRegistry())
 	cancel, suiteMgr = startManagerWith(cfg, metrics)
+	suiteEvents, err = controllers.NewEvents(cfg, nil, scheme, controllers.NewMetrics(prometheus.NewRegistry()))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(suiteMgr.Add(suiteEvents)).To(Succeed())
 })
 
 var _ = AfterSuite(func() {
