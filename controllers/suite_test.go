@@ -104,7 +104,10 @@ var _ = BeforeSuite(func() {
 	cancel, suiteMgr = startManagerWith(cfg, metrics)
 	suiteEvents, err = controllers.NewEvents(cfg, nil, scheme, controllers.NewMetrics(prometheus.NewRegistry()))
 	Expect(err).NotTo(HaveOccurred())
-	Expect(suiteMgr.Add(suiteEvents)).To(Succeed())
+	// Its own life, not the manager's: a spec restarts the suite's manager.
+	eventsCtx, stopEvents := context.WithCancel(context.Background())
+	go func() { _ = suiteEvents.Start(eventsCtx) }()
+	DeferCleanup(stopEvents)
 })
 
 var _ = AfterSuite(func() {
