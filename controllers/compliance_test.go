@@ -55,13 +55,10 @@ var _ = Describe("Compliance status against a real Prometheus", func() {
 	It("writes the standing and events, and reports Prometheus going away and coming back", func() {
 		ctx := context.Background()
 		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
-		ns := applySample(ctx)
-		dir := GinkgoT().TempDir()
-		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+		ns, runner, prom := sampleWithHistory(ctx, at, map[string]float64{
 			"availability":  0.0008, // 80% of a 0.1% budget spent: AtRisk
 			"response-time": 0.001,  // a tenth of a 1% budget: Met
-		}))
-		runner, prom := historyRunner(dir, at)
+		})
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		st := getStandard(ctx, ns, "checkout").Status
@@ -130,13 +127,10 @@ var _ = Describe("A spent error budget", func() {
 	It("sets BudgetExhausted=True naming the objective, with an event", func() {
 		ctx := context.Background()
 		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
-		ns := applySample(ctx)
-		dir := GinkgoT().TempDir()
-		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+		ns, runner, _ := sampleWithHistory(ctx, at, map[string]float64{
 			"availability":  0.0015, // 1.5x a 0.1% budget: Breached, -50% left
 			"response-time": 0.001,  // a tenth of a 1% budget: Met
-		}))
-		runner, _ := historyRunner(dir, at)
+		})
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		std := getStandard(ctx, ns, "checkout")
@@ -162,34 +156,31 @@ var _ = Describe("Two objectives breached in one poll", func() {
 	It("are two ObjectiveBreached events, each naming its objective", func() {
 		ctx := context.Background()
 		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
-		ns := applySample(ctx)
-		dir := GinkgoT().TempDir()
-		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+		ns, runner, _ := sampleWithHistory(ctx, at, map[string]float64{
 			"availability":  0.0015, // 1.5x a 0.1% budget: Breached
 			"response-time": 0.02,   // 2x a 1% budget: Breached
-		}))
-		runner, _ := historyRunner(dir, at)
+		})
 		Expect(runner.Poll(ctx)).To(Succeed())
-		breached := func() []string {
-			var list eventsv1.EventList
-			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
-			var notes []string
-			for _, e := range list.Items {
-				if e.Reason == pledgev1.ReasonObjectiveBreached {
-					Expect(e.Series).To(BeNil(), "no event stands for another")
-					notes = append(notes, e.Note)
-				}
-			}
-			return notes
-		}
+		breached := eventNotes(ctx, ns, pledgev1.ReasonObjectiveBreached)
 		Eventually(breached, timeout, interval).Should(ConsistOf(
-			HavePrefix("Objective availability breached"), HavePrefix("Objective response-time breached")))
+			HavePrefix("checkout: Objective availability breached"), HavePrefix("checkout: Objective response-time breached")))
 		Consistently(breached, "2s", interval).Should(HaveLen(2))
 	})
 })
 
 // refusingQuerier refuses the queries that contain a string, as a query front end with a
 // limit would refuse one tenant's unusual window.
+// sampleWithHistory applies the sample standard in a new namespace and returns it with a
+// compliance runner (historyRunner) on 30 days of its hourly totals at the given error ratio
+// per objective.
+func sampleWithHistory(ctx context.Context, at time.Time, errorRatios map[string]float64) (string, *controllers.ComplianceRunner, *procs.Prometheus) {
+	ns := applySample(ctx)
+	dir := GinkgoT().TempDir()
+	procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, errorRatios))
+	runner, prom := historyRunner(dir, at)
+	return ns, runner, prom
+}
+
 // historyRunner starts a real Prometheus on the backfilled TSDB in dir and returns a compliance
 // runner that measures it as of at, with the suite's event writer.
 func historyRunner(dir string, at time.Time) (*controllers.ComplianceRunner, *procs.Prometheus) {
@@ -263,13 +254,10 @@ var _ = Describe("Numbers that cannot be a standing", func() {
 	It("write NoData with the objective's message and Compliant=Unknown InvalidData, never Met", func() {
 		ctx := context.Background()
 		at := time.Date(2026, 10, 15, 12, 0, 0, 0, time.UTC)
-		ns := applySample(ctx)
-		dir := GinkgoT().TempDir()
-		procs.BackfillOpenMetrics(GinkgoT(), "", dir, history(ns, at, map[string]float64{
+		ns, runner, _ := sampleWithHistory(ctx, at, map[string]float64{
 			"availability":  1.2,   // more bad events than events, every hour
 			"response-time": 0.001, // sane
-		}))
-		runner, _ := historyRunner(dir, at)
+		})
 		Expect(runner.Poll(ctx)).To(Succeed())
 
 		st := getStandard(ctx, ns, "checkout").Status
