@@ -29,6 +29,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Short:         "Service standards as code: Prometheus alerting, Alertmanager routing and compliance status",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command, the offline ones included, runs with the same collector target.
+		PersistentPreRun: func(*cobra.Command, []string) {
+			gcPercent.percent, gcPercent.from = setGCPercent(os.Getenv)
+		},
 	}
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -120,8 +120,7 @@ func runManager(cmd *cobra.Command, o *managerOptions) error {
 	} else if limit > 0 {
 		ctrl.Log.WithName("setup").Info("Go memory limit", "bytes", limit, "from", from)
 	}
-	gcPercent, gcFrom := setGCPercent(os.Getenv)
-	ctrl.Log.WithName("setup").Info("Go GC percent", "percent", gcPercent, "from", gcFrom)
+	ctrl.Log.WithName("setup").Info("Go GC percent", "percent", gcPercent.percent, "from", gcPercent.from)
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no cluster to talk to: %w", err)

@@ -40,13 +40,22 @@ func setMemoryLimit(getenv func(string) string) (int64, string, error) {
 	return soft, fmt.Sprintf("%d%% of %s", int(memoryLimitShare*100), memoryLimitEnv), nil
 }
 
-// managerGCPercent is the manager's collector target when GOGC is not set: a collection when
-// the heap has grown by half of what the last one found live, not by all of it (Go's default,
-// 100). Measured at 10,000 standards (docs/benchmarks.md): a peak RSS of 187–190 MiB instead
-// of 218–233 MiB, for 9–32% more CPU while the standards were created.
-const managerGCPercent = 50
+// defaultGCPercent is the collector's target of every pledge command when GOGC is not set: a
+// collection when the heap has grown by half of what the last one found live, not by all of it
+// (Go's default, 100). Measured (docs/benchmarks.md): the manager at 10,000 standards peaks at
+// 187–190 MiB instead of 218–233 MiB, for 9–32% more CPU while the standards were created;
+// pledge validate and render on 10,000 objectives at 111–117 MiB instead of 137–154 MiB, for
+// about a quarter more time.
+const defaultGCPercent = 50
 
-// setGCPercent sets the collector's target to managerGCPercent unless GOGC is set (the runtime
+// gcPercent is the collector's target in force and where it came from, set before any command
+// runs; the manager logs it.
+var gcPercent struct {
+	percent int
+	from    string
+}
+
+// setGCPercent sets the collector's target to defaultGCPercent unless GOGC is set (the runtime
 // has read it). It returns the percentage in force and where it came from, for the log.
 func setGCPercent(getenv func(string) string) (int, string) {
 	if getenv("GOGC") != "" {
@@ -54,6 +63,6 @@ func setGCPercent(getenv func(string) string) (int, string) {
 		debug.SetGCPercent(p)
 		return p, "GOGC"
 	}
-	debug.SetGCPercent(managerGCPercent)
-	return managerGCPercent, "default"
+	debug.SetGCPercent(defaultGCPercent)
+	return defaultGCPercent, "default"
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -40,11 +42,11 @@ func TestSetMemoryLimit(t *testing.T) {
 func TestSetGCPercent(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	debug.SetGCPercent(100)
-	if p, from := setGCPercent(func(string) string { return "" }); p != managerGCPercent || from != "default" {
-		t.Fatalf("without GOGC: %d from %q, want %d from default", p, from, managerGCPercent)
+	if p, from := setGCPercent(func(string) string { return "" }); p != defaultGCPercent || from != "default" {
+		t.Fatalf("without GOGC: %d from %q, want %d from default", p, from, defaultGCPercent)
 	}
-	if got := debug.SetGCPercent(100); got != managerGCPercent {
-		t.Fatalf("the runtime's GC percent is %d, want %d", got, managerGCPercent)
+	if got := debug.SetGCPercent(100); got != defaultGCPercent {
+		t.Fatalf("the runtime's GC percent is %d, want %d", got, defaultGCPercent)
 	}
 	debug.SetGCPercent(80) // as if the runtime had read GOGC=80
 	if p, from := setGCPercent(func(k string) string { return map[string]string{"GOGC": "80"}[k] }); p != 80 || from != "GOGC" {
@@ -52,5 +54,21 @@ func TestSetGCPercent(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != 80 {
 		t.Fatalf("GOGC=80 was overridden: the runtime's GC percent is %d", got)
+	}
+}
+
+// Every command runs at the same collector target, the offline ones included.
+func TestEveryCommandSetsGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	for _, args := range [][]string{{"version"}, {"validate", "-f", "../../config/samples"}} {
+		debug.SetGCPercent(100)
+		var out, errOut bytes.Buffer
+		if code := run(args, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("pledge %v: exit %d: %s", args, code, errOut.String())
+		}
+		if got := debug.SetGCPercent(100); got != defaultGCPercent {
+			t.Fatalf("pledge %v ran at GC percent %d, want %d", args, got, defaultGCPercent)
+		}
 	}
 }
