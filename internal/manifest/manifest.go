@@ -63,6 +63,9 @@ type Set struct {
 	source    map[any]Source
 	// rejected are the Pledge objects ("EscalationPolicy shop/payments") that failed decoding.
 	rejected map[string]bool
+	// refused are the objects the API server's checks refused that still decode into their
+	// type: Resolve runs Pledge's own checks on them too, so that one run names every problem.
+	refused  []refused
 	Warnings []string
 	// Cluster is the cluster label the standards are rendered with (pledge render
 	// --cluster-label): Resolve sets it on each and refuses an objective grouped by its name.
@@ -156,6 +159,30 @@ type decoded struct {
 	resource string
 	problems []Problem
 	warning  string
+	// refused is the object the API server's checks refused (problems), decoded nonetheless
+	// when it decodes; nil otherwise.
+	refused client.Object
+}
+
+// refused is an object the API server's checks refused, and the fields they named.
+type refused struct {
+	obj    client.Object
+	fields map[string]bool
+}
+
+// names reports whether the API server's checks already named field f: f itself, or a field
+// that holds it below the top level (a CEL rule on spec.escalation covers its tiers; one on spec
+// as a whole does not cover every field of the standard).
+func (r refused) names(f string) bool {
+	for named := range r.fields {
+		if named == f {
+			return true
+		}
+		if strings.ContainsAny(named, ".[") && (strings.HasPrefix(f, named+".") || strings.HasPrefix(f, named+"[")) {
+			return true
+		}
+	}
+	return false
 }
 
 // add reads every document of in, decodes them side by side (one worker per CPU; decoding,
@@ -188,6 +215,14 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		}
 		if len(dec.problems) > 0 {
 			s.rejected[dec.resource] = true
+		}
+		if dec.refused != nil {
+			r := refused{obj: dec.refused, fields: map[string]bool{}}
+			for _, p := range dec.problems {
+				r.fields[p.Field] = true
+			}
+			s.refused = append(s.refused, r)
+			s.source[dec.refused] = Source{File: file, Index: index[d]}
 		}
 		switch o := dec.obj.(type) {
 		case *pledgev1.ServiceStandard:
@@ -252,43 +287,59 @@ func decode(file string, i int, doc []byte) decoded {
 		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
 	}
 	unknown, errs := kind.Admit(context.Background(), gv.Version, raw)
-	if len(unknown) > 0 || len(errs) > 0 {
+	if len(unknown) > 0 {
 		var problems []Problem
 		for _, f := range unknown {
 			problems = append(problems, Problem{File: file, Resource: resource, Field: f, Reason: "unknown field"})
 		}
-		return fail(resource, append(problems, fieldProblems(file, resource, errs)...)...)
+		return fail(resource, problems...)
 	}
-	// What the API server would store, decoded strictly into the Go types: fields that the
-	// schema preserves but the types do not know are problems too.
+	obj, problems := typed(file, resource, tm.Kind, raw)
+	if len(errs) > 0 {
+		// Refused by the API server's checks; if it still decodes, Resolve checks it too.
+		d := fail(resource, fieldProblems(file, resource, errs)...)
+		if len(problems) == 0 {
+			d.refused = obj
+		}
+		return d
+	}
+	if len(problems) > 0 {
+		return fail(resource, problems...)
+	}
+	return decoded{obj: obj, resource: resource}
+}
+
+// typed decodes what the API server would store strictly into the Go type of kind: fields
+// that the schema preserves but the types do not know are problems too.
+func typed(file, resource, kind string, raw map[string]any) (client.Object, []Problem) {
 	stored, err := json.Marshal(raw)
 	if err != nil {
-		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
+		return nil, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
 	}
 	var obj client.Object
-	switch tm.Kind {
+	switch kind {
 	case "ServiceStandard":
 		obj = &pledgev1.ServiceStandard{}
 	case "EscalationPolicy":
 		obj = &pledgev1.EscalationPolicy{}
 	default:
-		return fail(resource, Problem{File: file, Resource: resource, Reason: "kind not supported by pledge " + tm.Kind})
+		return nil, []Problem{{File: file, Resource: resource, Reason: "kind not supported by pledge " + kind}}
 	}
 	strict, err := sigsjson.UnmarshalStrict(stored, obj)
 	if err != nil {
-		return fail(resource, Problem{File: file, Resource: resource, Reason: err.Error()})
+		return nil, []Problem{{File: file, Resource: resource, Reason: err.Error()}}
 	}
 	if len(strict) > 0 {
 		var problems []Problem
 		for _, e := range strict {
 			problems = append(problems, strictProblem(file, resource, e))
 		}
-		return fail(resource, problems...)
+		return nil, problems
 	}
 	if obj.GetNamespace() == "" {
 		obj.SetNamespace("default")
 	}
-	return decoded{obj: obj, resource: resource}
+	return obj, nil
 }
 
 // strictProblem turns `unknown field "spec.foo"` into a problem on that field.
@@ -359,7 +410,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
 			key := qualified(std.Namespace, e.PolicyRef.Name)
 			if s.rejected["EscalationPolicy "+key] {
-				j.problems = []Problem{{File: src.File, Resource: resource, Field: "spec.escalation.policyRef.name",
+				j.problems = []Problem{{File: src.File, Resource: resource, Field: policyRefField,
 					Reason: "EscalationPolicy " + key + " is invalid (see its problems)"}}
 				j.std = nil
 			}
@@ -377,6 +428,11 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		errs = append(errs, render.CheckClusterLabel(&j.std.Spec, s.Cluster)...)
 		if len(errs) > 0 {
 			j.problems = fieldProblems(src.File, resource, errs)
+			for i, p := range j.problems {
+				if p.Field == policyRefField && j.policy == nil {
+					j.problems[i].Reason = policyNotInInput(j.std)
+				}
+			}
 			return
 		}
 		if err := resolved.CheckSizes(); err != nil {
@@ -385,6 +441,7 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		}
 		j.resolved = resolved
 	})
+	problems = append(problems, s.checkRefused(policies)...)
 	var out []*render.Standard
 	for _, j := range jobs {
 		problems = append(problems, j.problems...)
@@ -400,12 +457,68 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 	return out, problems
 }
 
+// checkRefused runs Pledge's own checks on the objects the API server's checks refused, as on
+// the others, and returns the problems on fields those checks did not already name: the
+// operator's verdict beside the API server's, so that one run names every problem.
+func (s *Set) checkRefused(policies map[string]*pledgev1.EscalationPolicy) []Problem {
+	out := make([][]Problem, len(s.refused))
+	parallel.Each(len(s.refused), func(i int) {
+		r := s.refused[i]
+		var errs field.ErrorList
+		var resource string
+		var notInInput string // the reason for policyRef when it names no policy of the input
+		switch o := r.obj.(type) {
+		case *pledgev1.EscalationPolicy:
+			resource = "EscalationPolicy " + qualified(o.Namespace, o.Name)
+			errs = render.ValidatePolicy(o)
+		case *pledgev1.ServiceStandard:
+			resource = "ServiceStandard " + qualified(o.Namespace, o.Name)
+			var policy *pledgev1.EscalationPolicy
+			if e := o.Spec.Escalation; e != nil && e.PolicyRef != nil {
+				key := qualified(o.Namespace, e.PolicyRef.Name)
+				switch policy = policies[key]; {
+				case policy == nil && s.rejected["EscalationPolicy "+key]:
+					// The policy's own problems are reported; its absence here is not one.
+					o = o.DeepCopy()
+					o.Spec.Escalation = nil
+				case policy == nil:
+					notInInput = policyNotInInput(o)
+				}
+			}
+			_, errs = render.Resolve(o, render.Policies(policy))
+			errs = append(errs, render.CheckClusterLabel(&o.Spec, s.Cluster)...)
+		}
+		for _, p := range fieldProblems(s.source[r.obj].File, resource, errs) {
+			if r.names(p.Field) {
+				continue
+			}
+			if p.Field == policyRefField && notInInput != "" {
+				p.Reason = notInInput
+			}
+			out[i] = append(out[i], p)
+		}
+	})
+	return slices.Concat(out...)
+}
+
+// policyNotInInput is the reason given when a standard's policyRef names no policy of the input.
+func policyNotInInput(std *pledgev1.ServiceStandard) string {
+	return fmt.Sprintf("EscalationPolicy %s is not in the input: policyRef is resolved among the files given with -f",
+		qualified(std.Namespace, std.Spec.Escalation.PolicyRef.Name))
+}
+
+// policyRefField is the field a standard names its EscalationPolicy in.
+const policyRefField = "spec.escalation.policyRef.name"
+
+// fieldProblems turns field errors into problems. The reason is the error as the API server
+// words it ("Invalid value: …", "Duplicate value: …", "Not found: …"), less the type where the
+// detail is a whole sentence (required and forbidden fields).
 func fieldProblems(file, resource string, errs field.ErrorList) []Problem {
 	var out []Problem
 	for _, e := range errs {
-		reason := strings.TrimPrefix(e.ErrorBody(), e.Type.String()+": ")
-		if e.Type == field.ErrorTypeInvalid || e.Type == field.ErrorTypeNotSupported {
-			reason = e.ErrorBody()
+		reason := e.ErrorBody()
+		if e.Type == field.ErrorTypeRequired || e.Type == field.ErrorTypeForbidden {
+			reason = strings.TrimPrefix(reason, e.Type.String()+": ")
 		}
 		out = append(out, Problem{File: file, Resource: resource, Field: e.Field, Reason: reason})
 	}

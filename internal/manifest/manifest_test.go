@@ -175,8 +175,8 @@ func TestNamespaceDefaultsToDefault(t *testing.T) {
 	if len(problems) != 1 || problems[0].File != want.File || problems[0].Resource != want.Resource || problems[0].Field != want.Field {
 		t.Fatalf("problems = %+v, want one like %+v", problems, want)
 	}
-	if !strings.Contains(problems[0].Reason, "payments") {
-		t.Errorf("reason does not name the policy: %q", problems[0].Reason)
+	if !strings.Contains(problems[0].Reason, "EscalationPolicy default/payments is not in the input") {
+		t.Errorf("reason does not say which policy is missing from the input: %q", problems[0].Reason)
 	}
 }
 
@@ -361,6 +361,43 @@ func TestCheckedAsTheAPIServerDoes(t *testing.T) {
 				t.Errorf("no problem on %s saying %q: %v", tc.field, tc.reason, problems)
 			}
 		})
+	}
+}
+
+// A standard the API server refuses still gets Pledge's own checks: one run names every problem,
+// and a field both name is named once, in the API server's words.
+func TestOneRunNamesEveryProblem(t *testing.T) {
+	std := strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1)
+	std = strings.Replace(std, `total: http_requests_total`, `total: rate(http_requests_total[5m]`, 1)
+	std = strings.Replace(std, `policyRef: {name: payments}`, `policyRef: {name: billing}`, 1)
+	policy := strings.Replace(mtPolicy, "after: 0m", "after: soon", 1)
+	policy = strings.Replace(policy, "      receivers:", "      activeTimeIntervals: [nights]\n      receivers:", 1)
+	file := mtFile(t, "in.yaml", std+"---\n"+policy)
+	set, problems := manifest.Load([]string{file}, nil)
+	if len(set.Standards) != 0 || len(set.Policies) != 0 {
+		t.Fatalf("refused objects were kept: %d standards, %d policies", len(set.Standards), len(set.Policies))
+	}
+	resolved, more := set.Resolve()
+	if len(resolved) != 0 {
+		t.Fatalf("a refused standard was resolved")
+	}
+	var got []string
+	for _, p := range append(problems, more...) {
+		got = append(got, p.Resource+" "+p.Field+": "+p.Reason)
+	}
+	want := []string{
+		// The API server's verdict, from Load.
+		`ServiceStandard shop/checkout spec.objectives[0].target: Invalid value: "100": must be strictly between 0 and 100`,
+		`EscalationPolicy shop/payments spec: Invalid value: "object": type conversion error from 'string' to 'google.protobuf.Duration' evaluating rule: tiers[].after must be distinct`,
+		`EscalationPolicy shop/payments spec.tiers[0].after: Invalid value: "soon": spec.tiers[0].after in body should match '^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$'`,
+		// Pledge's, from Resolve, in input order, on the other fields (Pledge's own check of
+		// spec.tiers[0].after is not repeated).
+		`ServiceStandard shop/checkout spec.escalation.policyRef.name: EscalationPolicy shop/billing is not in the input: policyRef is resolved among the files given with -f`,
+		`ServiceStandard shop/checkout spec.objectives[0].ratio.total: Invalid value: "rate(http_requests_total[5m]": invalid PromQL: 1:29: parse error: unclosed left parenthesis`,
+		`EscalationPolicy shop/payments spec.tiers[0].activeTimeIntervals[0]: Invalid value: "nights": no time interval of that name in spec.timeIntervals`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
 

@@ -80,7 +80,7 @@ func validateEscalation(tiers []pledgev1.EscalationTier, r pledgev1.EscalationRo
 		}
 		for j, n := range t.ActiveTimeIntervals {
 			if !intervals[n] {
-				errs = append(errs, field.NotFound(tp.Child("activeTimeIntervals").Index(j), n))
+				errs = append(errs, field.Invalid(tp.Child("activeTimeIntervals").Index(j), n, "no time interval of that name in "+p.Child("timeIntervals").String()))
 			}
 		}
 		if len(t.Receivers) == 0 {
