@@ -170,19 +170,19 @@ type refused struct {
 	fields map[string]bool
 }
 
-// names reports whether the API server's checks already named field f: f itself, or a field
-// that holds it below the top level (a CEL rule on spec.escalation covers its tiers; one on spec
-// as a whole does not cover every field of the standard).
-func (r refused) names(f string) bool {
-	for named := range r.fields {
-		if named == f {
-			return true
+// unnamed returns the problems on fields the API server's checks did not name: neither the
+// field itself nor a field that holds it below the top level (a CEL rule on spec.escalation
+// covers its tiers; one on spec as a whole does not cover every field of the standard).
+func (r *refused) unnamed(problems []Problem) []Problem {
+	return slices.DeleteFunc(problems, func(p Problem) bool {
+		for named := range r.fields {
+			if named == p.Field || strings.ContainsAny(named, ".[") &&
+				(strings.HasPrefix(p.Field, named+".") || strings.HasPrefix(p.Field, named+"[")) {
+				return true
+			}
 		}
-		if strings.ContainsAny(named, ".[") && (strings.HasPrefix(f, named+".") || strings.HasPrefix(f, named+"[")) {
-			return true
-		}
-	}
-	return false
+		return false
+	})
 }
 
 // add reads every document of in, decodes them side by side (one worker per CPU; decoding,
@@ -372,7 +372,9 @@ func qualified(ns, name string) string {
 }
 
 // Resolve validates every policy and standard and resolves policyRefs within the set.
-// Standards are returned in input order; only valid ones are returned.
+// Standards are returned in input order; only valid ones are returned. The objects the API
+// server's checks refused are checked too, after the others, for problems on the fields those
+// checks did not name.
 func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 	var problems []Problem
 	policies := map[string]*pledgev1.EscalationPolicy{}
@@ -394,29 +396,45 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		policy   *pledgev1.EscalationPolicy
 		resolved *render.Standard
 		problems []Problem
+		// refused is set for a standard the API server's checks refused: it is checked, not
+		// returned.
+		refused *refused
+	}
+	// prepare finds a standard's policy, or the problem with it.
+	prepare := func(std *pledgev1.ServiceStandard) *job {
+		j := &job{std: std}
+		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
+			key := qualified(std.Namespace, e.PolicyRef.Name)
+			if s.rejected["EscalationPolicy "+key] {
+				j.problems = []Problem{{File: s.source[std].File, Resource: "ServiceStandard " + qualified(std.Namespace, std.Name),
+					Field: policyRefField, Reason: "EscalationPolicy " + key + " is invalid (see its problems)"}}
+				j.std = nil
+			}
+			j.policy = policies[key]
+		}
+		return j
 	}
 	var jobs []*job
 	seen := map[string]bool{}
 	for _, std := range s.Standards {
 		key := qualified(std.Namespace, std.Name)
-		resource := "ServiceStandard " + key
-		src := s.source[std]
 		if seen[key] {
-			jobs = append(jobs, &job{problems: []Problem{{File: src.File, Resource: resource, Field: "metadata.name", Reason: "defined more than once"}}})
+			jobs = append(jobs, &job{problems: []Problem{{File: s.source[std].File, Resource: "ServiceStandard " + key, Field: "metadata.name", Reason: "defined more than once"}}})
 			continue
 		}
 		seen[key] = true
-		j := &job{std: std}
-		if e := std.Spec.Escalation; e != nil && e.PolicyRef != nil {
-			key := qualified(std.Namespace, e.PolicyRef.Name)
-			if s.rejected["EscalationPolicy "+key] {
-				j.problems = []Problem{{File: src.File, Resource: resource, Field: policyRefField,
-					Reason: "EscalationPolicy " + key + " is invalid (see its problems)"}}
-				j.std = nil
-			}
-			j.policy = policies[key]
+		jobs = append(jobs, prepare(std))
+	}
+	for i, r := range s.refused {
+		switch o := r.obj.(type) {
+		case *pledgev1.EscalationPolicy:
+			jobs = append(jobs, &job{problems: r.unnamed(fieldProblems(s.source[o].File, "EscalationPolicy "+qualified(o.Namespace, o.Name), render.ValidatePolicy(o)))})
+		case *pledgev1.ServiceStandard:
+			j := prepare(o)
+			j.refused = &s.refused[i]
+			j.problems = j.refused.unnamed(j.problems)
+			jobs = append(jobs, j)
 		}
-		jobs = append(jobs, j)
 	}
 	parallel.Each(len(jobs), func(i int) {
 		j := jobs[i]
@@ -430,9 +448,16 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 			j.problems = fieldProblems(src.File, resource, errs)
 			for i, p := range j.problems {
 				if p.Field == policyRefField && j.policy == nil {
-					j.problems[i].Reason = policyNotInInput(j.std)
+					j.problems[i].Reason = fmt.Sprintf("EscalationPolicy %s is not in the input: policyRef is resolved among the files given with -f",
+						qualified(j.std.Namespace, j.std.Spec.Escalation.PolicyRef.Name))
 				}
 			}
+		}
+		if j.refused != nil {
+			j.problems = j.refused.unnamed(j.problems)
+			return
+		}
+		if len(errs) > 0 {
 			return
 		}
 		if err := resolved.CheckSizes(); err != nil {
@@ -441,7 +466,6 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		}
 		j.resolved = resolved
 	})
-	problems = append(problems, s.checkRefused(policies)...)
 	var out []*render.Standard
 	for _, j := range jobs {
 		problems = append(problems, j.problems...)
@@ -455,56 +479,6 @@ func (s *Set) Resolve() ([]*render.Standard, []Problem) {
 		out = append(out, j.resolved)
 	}
 	return out, problems
-}
-
-// checkRefused runs Pledge's own checks on the objects the API server's checks refused, as on
-// the others, and returns the problems on fields those checks did not already name: the
-// operator's verdict beside the API server's, so that one run names every problem.
-func (s *Set) checkRefused(policies map[string]*pledgev1.EscalationPolicy) []Problem {
-	out := make([][]Problem, len(s.refused))
-	parallel.Each(len(s.refused), func(i int) {
-		r := s.refused[i]
-		var errs field.ErrorList
-		var resource string
-		var notInInput string // the reason for policyRef when it names no policy of the input
-		switch o := r.obj.(type) {
-		case *pledgev1.EscalationPolicy:
-			resource = "EscalationPolicy " + qualified(o.Namespace, o.Name)
-			errs = render.ValidatePolicy(o)
-		case *pledgev1.ServiceStandard:
-			resource = "ServiceStandard " + qualified(o.Namespace, o.Name)
-			var policy *pledgev1.EscalationPolicy
-			if e := o.Spec.Escalation; e != nil && e.PolicyRef != nil {
-				key := qualified(o.Namespace, e.PolicyRef.Name)
-				switch policy = policies[key]; {
-				case policy == nil && s.rejected["EscalationPolicy "+key]:
-					// The policy's own problems are reported; its absence here is not one.
-					o = o.DeepCopy()
-					o.Spec.Escalation = nil
-				case policy == nil:
-					notInInput = policyNotInInput(o)
-				}
-			}
-			_, errs = render.Resolve(o, render.Policies(policy))
-			errs = append(errs, render.CheckClusterLabel(&o.Spec, s.Cluster)...)
-		}
-		for _, p := range fieldProblems(s.source[r.obj].File, resource, errs) {
-			if r.names(p.Field) {
-				continue
-			}
-			if p.Field == policyRefField && notInInput != "" {
-				p.Reason = notInInput
-			}
-			out[i] = append(out[i], p)
-		}
-	})
-	return slices.Concat(out...)
-}
-
-// policyNotInInput is the reason given when a standard's policyRef names no policy of the input.
-func policyNotInInput(std *pledgev1.ServiceStandard) string {
-	return fmt.Sprintf("EscalationPolicy %s is not in the input: policyRef is resolved among the files given with -f",
-		qualified(std.Namespace, std.Spec.Escalation.PolicyRef.Name))
 }
 
 // policyRefField is the field a standard names its EscalationPolicy in.
