@@ -543,3 +543,51 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 }
+
+// TestRenderOutputDirStaleFiles: a standard's file left in -o DIR by an earlier run, for a
+// standard the input no longer holds, is named in a warning (and kept), or removed with
+// --prune; files that are not a standard's file of the format are never touched.
+func TestRenderOutputDirStaleFiles(t *testing.T) {
+	std, policy := cliSampleDocs(t)
+	other := strings.Replace(std, "name: checkout\n", "name: basket\n", 1)
+	both := cliWrite(t, map[string]string{"in.yaml": std + "---\n" + other + "---\n" + policy})
+	one := cliWrite(t, map[string]string{"in.yaml": std + "---\n" + policy})
+	for _, format := range []string{"prometheusrule", "alertmanagerconfig", "grafana"} {
+		t.Run(format, func(t *testing.T) {
+			ext := "." + format + ".yaml"
+			if format == "grafana" {
+				ext = ".grafana.json"
+			}
+			dir := cliWrite(t, map[string]string{
+				"README.md": "mine", "notes" + ext: "mine", "shop_checkout.rules.yaml": "mine", "sub/shop_old" + ext: "mine",
+			})
+			if code, _, errOut := cliRun(t, nil, "render", "-f", both, "--format", format, "-o", dir); code != 0 || strings.Contains(errOut, "not written by this run") {
+				t.Fatalf("first run: exit %d, stderr:\n%s", code, errOut)
+			}
+			stale := filepath.Join(dir, "shop_basket"+ext)
+			code, _, errOut := cliRun(t, nil, "render", "-f", one, "--format", format, "-o", dir)
+			want := "warning: " + stale + " was not written by this run"
+			if code != 0 || !strings.Contains(errOut, want) || strings.Count(errOut, "not written by this run") != 1 {
+				t.Fatalf("second run: exit %d, want 0 and one warning %q; stderr:\n%s", code, want, errOut)
+			}
+			if _, err := os.Stat(stale); err != nil {
+				t.Fatalf("the stale file was removed without --prune: %v", err)
+			}
+			code, _, errOut = cliRun(t, nil, "render", "-f", one, "--format", format, "-o", dir, "--prune")
+			if code != 0 || !strings.Contains(errOut, "removed "+stale) {
+				t.Fatalf("--prune: exit %d, stderr:\n%s", code, errOut)
+			}
+			if _, err := os.Stat(stale); !os.IsNotExist(err) {
+				t.Fatalf("--prune kept %s: %v", stale, err)
+			}
+			for _, keep := range []string{"README.md", "notes" + ext, "shop_checkout.rules.yaml", "sub/shop_old" + ext, "shop_checkout" + ext} {
+				if _, err := os.Stat(filepath.Join(dir, keep)); err != nil {
+					t.Errorf("%s: %v", keep, err)
+				}
+			}
+		})
+	}
+	if code, _, errOut := cliRun(t, nil, "render", "-f", one, "--prune"); code != 2 || !strings.Contains(errOut, "--prune needs -o DIR") {
+		t.Errorf("--prune without -o: exit %d, stderr:\n%s", code, errOut)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/pledge-dev/pledge/internal/dashboard"
 	"github.com/pledge-dev/pledge/internal/manifest"
@@ -32,6 +34,7 @@ var formats = []string{formatPrometheusRule, formatRules, formatAlertmanagerConf
 func renderCommand() *cobra.Command {
 	var files []string
 	var format, outDir, clusterLabel string
+	var prune bool
 	var smtp render.SMTP
 	cmd := &cobra.Command{
 		Use:   "render -f FILE|DIR [-f ...] --format " + strings.Join(formats, "|") + " [-o DIR]",
@@ -42,7 +45,9 @@ func renderCommand() *cobra.Command {
   alertmanagerconfig  prometheus-operator AlertmanagerConfig objects (standards with escalation)
   alertmanager        one plain Alertmanager configuration (amtool check-config accepts it)
   grafana             Grafana dashboards (JSON): one per standard and an overview of them all
-YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input prints one line per problem and exits 1.`,
+YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input prints one line per problem and exits 1.
+In DIR, a standard's file of the format that this run did not write (an earlier run's, for a
+standard no longer in the input) is named in a warning, or removed with --prune.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(formats, format) {
@@ -64,10 +69,29 @@ YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input print
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
 					"defaults %s and %s apply unless --smtp-smarthost and --smtp-from are given\n", render.DefaultSMTP.Smarthost, render.DefaultSMTP.From)
 			}
+			if prune && outDir == "" {
+				return errors.New("--prune needs -o DIR")
+			}
 			out := &sink{stdout: cmd.OutOrStdout(), dir: outDir}
 			if err := renderFormat(standards, format, smtp, out); err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return exitError{1}
+			}
+			stale, err := out.stale(format)
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return exitError{1}
+			}
+			for _, f := range stale {
+				if !prune {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s was not written by this run: no standard of the input has it (an earlier run wrote it); remove it, or render with --prune\n", f)
+					continue
+				}
+				if err := os.Remove(f); err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+					return exitError{1}
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "removed %s: no standard of the input has it\n", f)
 			}
 			return nil
 		},
@@ -75,6 +99,7 @@ YAML (JSON for grafana) goes to stdout, or into DIR with -o. Invalid input print
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read (repeatable; - for stdin)")
 	cmd.Flags().StringVar(&format, "format", formatPrometheusRule, "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().StringVarP(&outDir, "output-dir", "o", "", "write files into this directory instead of stdout")
+	cmd.Flags().BoolVar(&prune, "prune", false, "with -o: remove the standards' files of the format that this run did not write")
 	cmd.Flags().StringVar(&clusterLabel, "cluster-label", "", "name=value label on every generated series and alert, as pledge manager --cluster-label")
 	cmd.Flags().StringVar(&smtp.Smarthost, "smtp-smarthost", "", "alertmanager format: global SMTP host:port for e-mail receivers without their own")
 	cmd.Flags().StringVar(&smtp.From, "smtp-from", "", "alertmanager format: global sender for e-mail receivers without their own")
@@ -220,6 +245,42 @@ func grafanaDashboards(standards []*render.Standard, out *sink) error {
 // file (with '-', a-b/c and a/b-c did).
 func outputName(s *render.Standard, format string) string {
 	return s.Namespace + "_" + s.Name + "." + format + ".yaml"
+}
+
+// stale lists the files in the sink's directory that are named as a standard's file of format
+// (<namespace>_<name>.<format>.yaml, <namespace>_<name>.grafana.json) but were not written by
+// this run: an earlier run's, for a standard the input no longer holds (or, for
+// alertmanagerconfig, one that no longer has escalation).
+func (s *sink) stale(format string) ([]string, error) {
+	suffix := "." + format + ".yaml"
+	switch format {
+	case formatRules, formatAlertmanager: // one file for all standards
+		return nil, nil
+	case formatGrafana:
+		suffix = "." + formatGrafana + ".json"
+	}
+	if s.dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || s.names[n] || !strings.HasSuffix(n, suffix) {
+			continue
+		}
+		ns, name, ok := strings.Cut(strings.TrimSuffix(n, suffix), "_")
+		if ok && len(validation.IsDNS1123Label(ns)) == 0 && len(validation.IsDNS1123Subdomain(name)) == 0 {
+			out = append(out, filepath.Join(s.dir, n))
+		}
+	}
+	return out, nil
 }
 
 // sink receives rendered files as they are produced: on stdout as one stream (YAML documents
