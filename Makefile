@@ -65,9 +65,10 @@ bench: ## Run the render, controller (1,000 standards) and compliance (10,000 ob
 	BIN="$(BIN)" hack/bench-compliance.sh
 
 .PHONY: fuzz
-fuzz: ## Fuzz decode+validate (fast) and decode+validate+render, FUZZTIME each (default 60s).
+fuzz: ## Fuzz decode+validate (fast), decode+validate+render and pledge validate's reading, FUZZTIME each (default 60s).
 	go test ./internal/render/ -run '^$$' -fuzz '^FuzzDecodeValidate$$' -fuzztime $${FUZZTIME:-60s} -fuzzminimizetime 100x
 	go test ./internal/render/ -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $${FUZZTIME:-60s} -fuzzminimizetime 100x
+	go test ./internal/manifest/ -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $${FUZZTIME:-60s} -fuzzminimizetime 100x
 
 ##@ Build
 

@@ -161,23 +161,25 @@ type decoded struct {
 	warning  string
 	// refused is the object the API server's checks refused (problems), decoded nonetheless
 	// when it decodes; nil otherwise.
-	refused client.Object
+	refused *refused
 }
 
-// refused is an object the API server's checks refused, and the fields they named.
+// refused is an object the API server's checks refused, and the fields they named, each with
+// whether its problem covers the fields inside it.
 type refused struct {
 	obj    client.Object
 	fields map[string]bool
 }
 
 // unnamed returns the problems on fields the API server's checks did not name: neither the
-// field itself nor a field that holds it below the top level (a CEL rule on spec.escalation
-// covers its tiers; one on spec as a whole does not cover every field of the standard).
+// field itself nor a field that holds it and whose problem covers it.
 func (r *refused) unnamed(problems []Problem) []Problem {
 	return slices.DeleteFunc(problems, func(p Problem) bool {
-		for named := range r.fields {
-			if named == p.Field || strings.ContainsAny(named, ".[") &&
-				(strings.HasPrefix(p.Field, named+".") || strings.HasPrefix(p.Field, named+"[")) {
+		if _, named := r.fields[p.Field]; named {
+			return true
+		}
+		for named, covers := range r.fields {
+			if covers && (strings.HasPrefix(p.Field, named+".") || strings.HasPrefix(p.Field, named+"[")) {
 				return true
 			}
 		}
@@ -217,12 +219,8 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 			s.rejected[dec.resource] = true
 		}
 		if dec.refused != nil {
-			r := refused{obj: dec.refused, fields: map[string]bool{}}
-			for _, p := range dec.problems {
-				r.fields[p.Field] = true
-			}
-			s.refused = append(s.refused, r)
-			s.source[dec.refused] = Source{File: file, Index: index[d]}
+			s.refused = append(s.refused, *dec.refused)
+			s.source[dec.refused.obj] = Source{File: file, Index: index[d]}
 		}
 		switch o := dec.obj.(type) {
 		case *pledgev1.ServiceStandard:
@@ -257,7 +255,10 @@ func decode(file string, i int, doc []byte) decoded {
 		}
 	}
 	var tm typeMeta
-	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil || tm.Kind == "" {
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
+		return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object: %s", i, typeMetaProblem(js))})
+	}
+	if tm.Kind == "" {
 		return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)})
 	}
 	resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
@@ -299,7 +300,13 @@ func decode(file string, i int, doc []byte) decoded {
 		// Refused by the API server's checks; if it still decodes, Resolve checks it too.
 		d := fail(resource, fieldProblems(file, resource, errs)...)
 		if len(problems) == 0 {
-			d.refused = obj
+			d.refused = &refused{obj: obj, fields: map[string]bool{}}
+			for _, e := range errs {
+				// A problem below the top level, or a field missing as a whole, covers the
+				// fields inside it (a CEL rule on spec.escalation covers its tiers; one on spec
+				// does not cover every field of the standard, a missing spec does).
+				d.refused.fields[e.Field] = d.refused.fields[e.Field] || strings.ContainsAny(e.Field, ".[") || e.Type == field.ErrorTypeRequired
+			}
 		}
 		return d
 	}
@@ -340,6 +347,25 @@ func typed(file, resource, kind string, raw map[string]any) (client.Object, []Pr
 		obj.SetNamespace("default")
 	}
 	return obj, nil
+}
+
+// typeMetaProblem says which of apiVersion, kind and metadata (name, namespace) has the wrong
+// type in a document that does not decode as a Kubernetes object's type and object metadata.
+func typeMetaProblem(js []byte) string {
+	var tm typeMeta
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(js, &tm); errors.As(err, &typeErr) && typeErr.Field != "" {
+		want := "a string"
+		if typeErr.Field == "metadata" {
+			want = "an object"
+		}
+		article := "a "
+		if strings.ContainsAny(typeErr.Value[:1], "aeiou") {
+			article = "an "
+		}
+		return fmt.Sprintf("%s must be %s, not %s%s", typeErr.Field, want, article, typeErr.Value)
+	}
+	return "it is not a YAML or JSON object"
 }
 
 // strictProblem turns `unknown field "spec.foo"` into a problem on that field.
@@ -490,11 +516,15 @@ const policyRefField = "spec.escalation.policyRef.name"
 func fieldProblems(file, resource string, errs field.ErrorList) []Problem {
 	var out []Problem
 	for _, e := range errs {
+		f := e.Field
+		if f == "<nil>" { // an error on the object as a whole
+			f = ""
+		}
 		reason := e.ErrorBody()
 		if e.Type == field.ErrorTypeRequired || e.Type == field.ErrorTypeForbidden {
 			reason = strings.TrimPrefix(reason, e.Type.String()+": ")
 		}
-		out = append(out, Problem{File: file, Resource: resource, Field: e.Field, Reason: reason})
+		out = append(out, Problem{File: file, Resource: resource, Field: f, Reason: reason})
 	}
 	slices.SortStableFunc(out, func(a, b Problem) int { return strings.Compare(a.Field, b.Field) })
 	return out

@@ -276,6 +276,29 @@ func TestNotObjects(t *testing.T) {
 	}
 }
 
+// A document with no metadata, or with apiVersion, kind or metadata of the wrong type, is a
+// problem that says which (no metadata made validate panic).
+func TestObjectHeaderProblems(t *testing.T) {
+	cases := map[string]struct{ input, field, reason string }{
+		"no metadata":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\n", "metadata.name", "name or generateName is required"},
+		"null metadata":   {"apiVersion: pledge.dev/v1alpha1\nkind: EscalationPolicy\nmetadata: null\n", "metadata.name", "name or generateName is required"},
+		"metadata number": {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: 5\n", "", "document 1: not a Kubernetes object: metadata must be an object, not a number"},
+		"kind list":       {"apiVersion: pledge.dev/v1alpha1\nkind: [a]\n", "", "document 1: not a Kubernetes object: kind must be a string, not an array"},
+		"name object":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: {name: {a: 1}}\n", "", "document 1: not a Kubernetes object: metadata.name must be a string, not an object"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := mtFile(t, "x.yaml", tc.input)
+			_, problems := manifest.Load([]string{file}, nil)
+			if !slices.ContainsFunc(problems, func(p manifest.Problem) bool {
+				return p.File == file && p.Field == tc.field && strings.Contains(p.Reason, tc.reason)
+			}) {
+				t.Errorf("no problem on %q saying %q: %+v", tc.field, tc.reason, problems)
+			}
+		})
+	}
+}
+
 func TestMissingPath(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope.yaml")
 	_, problems := manifest.Load([]string{missing}, nil)

@@ -22,6 +22,7 @@ import (
 	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	metavalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
@@ -171,6 +172,9 @@ func (k *Kind) validateMeta(obj map[string]any) field.ErrorList {
 	meta, _, err := schemaobjectmeta.GetObjectMeta(obj, false)
 	if err != nil {
 		return field.ErrorList{field.Invalid(field.NewPath("metadata"), nil, err.Error())}
+	}
+	if meta == nil { // no metadata at all (or null): the name is missing, as for empty metadata
+		meta = &metav1.ObjectMeta{}
 	}
 	if k.Namespaced && meta.Namespace == "" {
 		meta.Namespace = "default"
