@@ -23,6 +23,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add(mtStandard + "---\n" + mtPolicy)
 	f.Add(strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1) + "---\n" + strings.Replace(mtPolicy, "after: 0m", "after: soon", 1))
 	f.Add(strings.Replace(mtStandard, "total: http_requests_total", "total: rate(x[5m]", 1))
+	f.Add("apiVersion: v1\nkind: List\nitems:\n" + indentItem(mtStandard) + indentItem(mtPolicy))
 	f.Fuzz(func(t *testing.T, input string) {
 		file := filepath.Join(t.TempDir(), "in.yaml")
 		if err := os.WriteFile(file, []byte(input), 0o644); err != nil {

@@ -151,6 +151,9 @@ type typeMeta struct {
 		Name      string `json:"name"`
 		Namespace string `json:"namespace"`
 	} `json:"metadata"`
+	// Items makes the document a list (kind List, or ServiceStandardList, as kubectl get -o
+	// yaml writes them): kubectl applies each item, and so its items are read here.
+	Items json.RawMessage `json:"items"`
 }
 
 // decoded is what decode made of one document.
@@ -162,6 +165,42 @@ type decoded struct {
 	// refused is the object the API server's checks refused (problems), decoded nonetheless
 	// when it decodes; nil otherwise.
 	refused *refused
+	// items are the items of a list, as JSON documents, when the document is one.
+	items [][]byte
+}
+
+// part is one document of a file, or one item of a list in it, and what decode made of it.
+type part struct {
+	index int    // the document's position in the file, 1-based
+	where string // "document 3", "document 3, items[0]"
+	doc   []byte
+	decoded
+}
+
+// maxListDepth is how deep lists may be nested in lists.
+const maxListDepth = 4
+
+// decodeAll decodes parts side by side and puts the items of lists in their place, in order.
+func decodeAll(file string, parts []part, depth int) []part {
+	parallel.Each(len(parts), func(d int) { parts[d].decoded = decode(file, parts[d].where, parts[d].doc) })
+	var out []part
+	for _, p := range parts {
+		if p.items == nil {
+			out = append(out, p)
+			continue
+		}
+		if depth == maxListDepth {
+			p.decoded = decoded{problems: []Problem{{File: file, Reason: fmt.Sprintf("%s: lists nested more than %d deep", p.where, maxListDepth)}}}
+			out = append(out, p)
+			continue
+		}
+		items := make([]part, len(p.items))
+		for i, item := range p.items {
+			items[i] = part{index: p.index, where: fmt.Sprintf("%s, items[%d]", p.where, i), doc: item}
+		}
+		out = append(out, decodeAll(file, items, depth+1)...)
+	}
+	return out
 }
 
 // refused is an object the API server's checks refused, and the fields they named, each with
@@ -192,8 +231,7 @@ func (r *refused) unnamed(problems []Problem) []Problem {
 // their order in the file.
 func (s *Set) add(file string, in io.Reader) []Problem {
 	var problems []Problem
-	var docs [][]byte
-	var index []int
+	var parts []part
 	r := utilyaml.NewYAMLReader(bufio.NewReader(in))
 	for i := 1; ; i++ {
 		doc, err := r.Read()
@@ -207,11 +245,10 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
 			continue
 		}
-		docs, index = append(docs, doc), append(index, i)
+		parts = append(parts, part{index: i, where: fmt.Sprintf("document %d", i), doc: doc})
 	}
-	out := make([]decoded, len(docs))
-	parallel.Each(len(docs), func(d int) { out[d] = decode(file, index[d], docs[d]) })
-	for d, dec := range out {
+	out := decodeAll(file, parts, 0)
+	for _, dec := range out {
 		if dec.warning != "" {
 			s.Warnings = append(s.Warnings, dec.warning)
 		}
@@ -220,7 +257,7 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		}
 		if dec.refused != nil {
 			s.refused = append(s.refused, *dec.refused)
-			s.source[dec.refused.obj] = Source{File: file, Index: index[d]}
+			s.source[dec.refused.obj] = Source{File: file, Index: dec.index}
 		}
 		switch o := dec.obj.(type) {
 		case *pledgev1.ServiceStandard:
@@ -230,7 +267,7 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		default:
 			continue
 		}
-		s.source[dec.obj] = Source{File: file, Index: index[d]}
+		s.source[dec.obj] = Source{File: file, Index: dec.index}
 	}
 	// A document that cannot be read ends the file; what came before it is still checked.
 	var all []Problem
@@ -243,7 +280,7 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 // decode turns one document into a standard or policy, or returns the problems that the API
 // server (or, beyond it, the typed decoding) would report. Other kinds are skipped with a
 // warning and yield neither.
-func decode(file string, i int, doc []byte) decoded {
+func decode(file, where string, doc []byte) decoded {
 	fail := func(resource string, ps ...Problem) decoded { return decoded{resource: resource, problems: ps} }
 	// Strict conversion first: it is the same JSON unless the document repeats a key, which
 	// is reported (as kubectl does) once the document is known to be a Pledge object.
@@ -251,15 +288,26 @@ func decode(file string, i int, doc []byte) decoded {
 	if duplicate != nil {
 		var err error
 		if js, err = yaml.YAMLToJSON(doc); err != nil {
-			return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not valid YAML: %v", i, err)})
+			return fail("", Problem{File: file, Reason: fmt.Sprintf("%s: not valid YAML: %v", where, err)})
 		}
 	}
 	var tm typeMeta
 	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(js, &tm); err != nil {
-		return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object: %s", i, typeMetaProblem(js))})
+		return fail("", Problem{File: file, Reason: fmt.Sprintf("%s: not a Kubernetes object: %s", where, typeMetaProblem(js))})
 	}
 	if tm.Kind == "" {
-		return fail("", Problem{File: file, Reason: fmt.Sprintf("document %d: not a Kubernetes object (no kind)", i)})
+		return fail("", Problem{File: file, Reason: fmt.Sprintf("%s: not a Kubernetes object (no kind)", where)})
+	}
+	if len(tm.Items) > 0 && tm.Items[0] == '[' {
+		if duplicate != nil {
+			reason := strings.Join(strings.Fields(strings.TrimPrefix(duplicate.Error(), "yaml: unmarshal errors:")), " ")
+			return fail("", Problem{File: file, Reason: fmt.Sprintf("%s: %s %s: duplicate field: %s", where, tm.APIVersion, tm.Kind, reason)})
+		}
+		items, err := listItems(tm)
+		if err != nil {
+			return fail("", Problem{File: file, Reason: fmt.Sprintf("%s: %s %s: %v", where, tm.APIVersion, tm.Kind, err)})
+		}
+		return decoded{items: items}
 	}
 	resource := fmt.Sprintf("%s %s", tm.Kind, qualified(tm.Metadata.Namespace, tm.Metadata.Name))
 	gv, err := schema.ParseGroupVersion(tm.APIVersion)
@@ -347,6 +395,36 @@ func typed(file, resource, kind string, raw map[string]any) (client.Object, []Pr
 		obj.SetNamespace("default")
 	}
 	return obj, nil
+}
+
+// listItems returns the items of a list document as JSON documents. As kubectl does, an item
+// without apiVersion and kind is of the list's kind less "List" (a ServiceStandardList's items
+// are ServiceStandards).
+func listItems(tm typeMeta) ([][]byte, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(tm.Items, &items); err != nil {
+		return nil, fmt.Errorf("items: %w", err)
+	}
+	out := make([][]byte, 0, len(items))
+	for i, item := range items {
+		var head typeMeta
+		if err := json.Unmarshal(item, &head); err == nil && head.APIVersion == "" && head.Kind == "" && strings.HasSuffix(tm.Kind, "List") && tm.Kind != "List" {
+			var m map[string]any
+			if err := json.Unmarshal(item, &m); err != nil {
+				return nil, fmt.Errorf("items[%d]: %w", i, err)
+			}
+			if m != nil {
+				m["apiVersion"], m["kind"] = tm.APIVersion, strings.TrimSuffix(tm.Kind, "List")
+				b, err := json.Marshal(m)
+				if err != nil {
+					return nil, fmt.Errorf("items[%d]: %w", i, err)
+				}
+				item = b
+			}
+		}
+		out = append(out, item)
+	}
+	return out, nil
 }
 
 // typeMetaProblem says which of apiVersion, kind and metadata (name, namespace) has the wrong

@@ -299,6 +299,84 @@ func TestObjectHeaderProblems(t *testing.T) {
 	}
 }
 
+// indentItem makes a document an item of a YAML list under items:.
+func indentItem(doc string) string {
+	lines := strings.Split(strings.TrimSuffix(doc, "\n"), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = "- " + l
+		} else {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// Lists, as kubectl get -o yaml writes them, are read item by item, as kubectl apply does.
+func TestListsAreReadItemByItem(t *testing.T) {
+	t.Run("v1 List", func(t *testing.T) {
+		other := strings.Replace(mtStandard, "name: checkout", "name: basket", 1)
+		in := "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n" + indentItem(mtStandard) + indentItem(mtPolicy) +
+			indentItem("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n") + "---\n" + other
+		set, file := mtLoad(t, in)
+		if len(set.Standards) != 2 || set.Standards[0].Name != "checkout" || set.Standards[1].Name != "basket" || len(set.Policies) != 1 {
+			t.Fatalf("read %d standards, %d policies", len(set.Standards), len(set.Policies))
+		}
+		if src := set.Source(set.Standards[1]); src.File != file || src.Index != 2 {
+			t.Errorf("the standard after the list is at %+v, want document 2", src)
+		}
+		if src := set.Source(set.Policies[0]); src.Index != 1 {
+			t.Errorf("the list's policy is at %+v, want document 1", src)
+		}
+		if len(set.Warnings) != 1 || !strings.Contains(set.Warnings[0], "skipping ConfigMap default/x") {
+			t.Errorf("warnings = %q", set.Warnings)
+		}
+		resolved, problems := set.Resolve()
+		if len(problems) > 0 || len(resolved) != 2 {
+			t.Fatalf("resolved %d, problems %v", len(resolved), problems)
+		}
+	})
+	t.Run("ServiceStandardList", func(t *testing.T) {
+		item := strings.Replace(strings.Replace(mtStandard, "apiVersion: pledge.dev/v1alpha1\n", "", 1), "kind: ServiceStandard\n", "", 1)
+		in := "apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandardList\nitems:\n" + indentItem(item) + "---\n" + mtPolicy
+		set, _ := mtLoad(t, in)
+		if len(set.Standards) != 1 || set.Standards[0].Name != "checkout" {
+			t.Fatalf("the list's item without kind was not read as a ServiceStandard: %d standards", len(set.Standards))
+		}
+	})
+	t.Run("problems name the item", func(t *testing.T) {
+		bad := strings.Replace(mtStandard, `target: "99.9"`, `target: "100"`, 1)
+		in := "apiVersion: v1\nkind: List\nitems:\n" + indentItem(mtPolicy) + "- 5\n" + indentItem(bad) +
+			"- apiVersion: v1\n  kind: List\n  items:\n  - {apiVersion: pledge.dev/v1alpha1}\n"
+		file := mtFile(t, "in.yaml", in)
+		_, problems := manifest.Load([]string{file}, nil)
+		var got []string
+		for _, p := range problems {
+			got = append(got, p.Resource+"|"+p.Field+"|"+p.Reason)
+		}
+		for _, want := range []string{
+			"||document 1, items[1]: not a Kubernetes object: it is not a YAML or JSON object",
+			`ServiceStandard shop/checkout|spec.objectives[0].target|Invalid value: "100": must be strictly between 0 and 100`,
+			"||document 1, items[3], items[0]: not a Kubernetes object (no kind)",
+		} {
+			if !slices.Contains(got, want) {
+				t.Errorf("no problem %q in:\n  %s", want, strings.Join(got, "\n  "))
+			}
+		}
+	})
+	t.Run("nested too deep", func(t *testing.T) {
+		in := "{kind: ServiceStandard, apiVersion: pledge.dev/v1alpha1, metadata: {name: x}}"
+		for range 6 {
+			in = "{apiVersion: v1, kind: List, items: [" + in + "]}"
+		}
+		file := mtFile(t, "in.yaml", in)
+		_, problems := manifest.Load([]string{file}, nil)
+		if !slices.ContainsFunc(problems, func(p manifest.Problem) bool { return strings.Contains(p.Reason, "lists nested more than 4 deep") }) {
+			t.Errorf("problems = %+v", problems)
+		}
+	})
+}
+
 func TestMissingPath(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope.yaml")
 	_, problems := manifest.Load([]string{missing}, nil)
