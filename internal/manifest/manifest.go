@@ -232,7 +232,25 @@ func (r *refused) unnamed(problems []Problem) []Problem {
 func (s *Set) add(file string, in io.Reader) []Problem {
 	var problems []Problem
 	var parts []part
-	r := utilyaml.NewYAMLReader(bufio.NewReader(in))
+	stream, _, isJSON := utilyaml.GuessJSONStream(in, 4096)
+	if isJSON {
+		// JSON objects one after the other, as kubectl reads a stream that starts with '{'.
+		d := json.NewDecoder(stream)
+		for i := 1; ; i++ {
+			var doc json.RawMessage
+			err := d.Decode(&doc)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not valid JSON (input that starts with '{' is read as JSON objects, as kubectl reads it): %v", i, err)})
+				break
+			}
+			parts = append(parts, part{index: i, where: fmt.Sprintf("document %d", i), doc: doc})
+		}
+		return s.addParts(file, parts, problems)
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(stream))
 	for i := 1; ; i++ {
 		doc, err := r.Read()
 		if err == io.EOF {
@@ -247,6 +265,12 @@ func (s *Set) add(file string, in io.Reader) []Problem {
 		}
 		parts = append(parts, part{index: i, where: fmt.Sprintf("document %d", i), doc: doc})
 	}
+	return s.addParts(file, parts, problems)
+}
+
+// addParts decodes the documents of a file and adds them in their order; problems are those
+// met while reading it.
+func (s *Set) addParts(file string, parts []part, problems []Problem) []Problem {
 	out := decodeAll(file, parts, 0)
 	for _, dec := range out {
 		if dec.warning != "" {

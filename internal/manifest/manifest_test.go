@@ -141,6 +141,30 @@ func TestLoadJSONAndDirectories(t *testing.T) {
 	}
 }
 
+// A stream of JSON objects, one after the other, is read object by object, as kubectl reads
+// it (only the first was read); one that breaks off is a problem naming it.
+func TestLoadJSONStream(t *testing.T) {
+	standard := `{"apiVersion":"pledge.dev/v1alpha1","kind":"ServiceStandard","metadata":{"name":"api","namespace":"shop"},` +
+		`"spec":{"service":"api","objectives":[{"name":"up","target":"99","bool":{"selector":"up"}}],"escalation":{"policyRef":{"name":"payments"}}}}`
+	policy := `{"apiVersion":"pledge.dev/v1alpha1","kind":"EscalationPolicy","metadata":{"name":"payments","namespace":"shop"},` +
+		`"spec":{"tiers":[{"name":"on-call","after":"0m","receivers":[{"name":"pager","webhookConfigs":[{"url":"http://pager.example.com/hook"}]}]}]}}`
+	set, _ := mtLoad(t, "\n  "+standard+"\n"+policy+" "+strings.Replace(standard, `"api"`, `"web"`, 2))
+	if len(set.Standards) != 2 || len(set.Policies) != 1 || set.Standards[1].Name != "web" {
+		t.Fatalf("%d standards, %d policies", len(set.Standards), len(set.Policies))
+	}
+	if i := set.Source(set.Standards[1]).Index; i != 3 {
+		t.Errorf("the third object is document %d", i)
+	}
+	if resolved, problems := set.Resolve(); len(problems) > 0 || len(resolved) != 2 {
+		t.Fatalf("resolved %d, problems %v", len(resolved), problems)
+	}
+	file := mtFile(t, "in.json", standard+"\n"+policy[:40])
+	set, problems := manifest.Load([]string{file}, nil)
+	if len(set.Standards) != 1 || len(problems) != 1 || !strings.Contains(problems[0].Reason, "document 2: not valid JSON") {
+		t.Fatalf("%d standards, problems %+v", len(set.Standards), problems)
+	}
+}
+
 func TestLoadStdin(t *testing.T) {
 	set, problems := manifest.Load([]string{"-"}, strings.NewReader(mtStandard+"---\n"+mtPolicy))
 	if len(problems) > 0 {
@@ -369,7 +393,7 @@ func TestListsAreReadItemByItem(t *testing.T) {
 		for range 6 {
 			in = "{apiVersion: v1, kind: List, items: [" + in + "]}"
 		}
-		file := mtFile(t, "in.yaml", in)
+		file := mtFile(t, "in.yaml", "---\n"+in) // YAML: a stream that starts with '{' is JSON
 		_, problems := manifest.Load([]string{file}, nil)
 		if !slices.ContainsFunc(problems, func(p manifest.Problem) bool { return strings.Contains(p.Reason, "lists nested more than 4 deep") }) {
 			t.Errorf("problems = %+v", problems)
