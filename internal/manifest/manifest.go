@@ -462,7 +462,7 @@ func typeMetaProblem(js []byte) string {
 			want = "an object"
 		}
 		article := "a "
-		if strings.ContainsAny(typeErr.Value[:1], "aeiou") {
+		if strings.IndexAny(typeErr.Value, "aeiou") == 0 {
 			article = "an "
 		}
 		return fmt.Sprintf("%s must be %s, not %s%s", typeErr.Field, want, article, typeErr.Value)
