@@ -300,30 +300,6 @@ func TestNotObjects(t *testing.T) {
 	}
 }
 
-// A document with no metadata, or with apiVersion, kind or metadata of the wrong type, is a
-// problem that says which (no metadata made validate panic).
-func TestObjectHeaderProblems(t *testing.T) {
-	cases := map[string]struct{ input, field, reason string }{
-		"no metadata":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\n", "metadata.name", "name or generateName is required"},
-		"null metadata":   {"apiVersion: pledge.dev/v1alpha1\nkind: EscalationPolicy\nmetadata: null\n", "metadata.name", "name or generateName is required"},
-		"metadata number": {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: 5\n", "", "document 1: not a Kubernetes object: metadata must be an object, not a number"},
-		"kind list":       {"apiVersion: pledge.dev/v1alpha1\nkind: [a]\n", "", "document 1: not a Kubernetes object: kind must be a string, not an array"},
-		"name object":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: {name: {a: 1}}\n", "", "document 1: not a Kubernetes object: metadata.name must be a string, not an object"},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			file := mtFile(t, "x.yaml", tc.input)
-			_, problems := manifest.Load([]string{file}, nil)
-			if !slices.ContainsFunc(problems, func(p manifest.Problem) bool {
-				return p.File == file && p.Field == tc.field && strings.Contains(p.Reason, tc.reason)
-			}) {
-				t.Errorf("no problem on %q saying %q: %+v", tc.field, tc.reason, problems)
-			}
-		})
-	}
-}
-
-// indentItem makes a document an item of a YAML list under items:.
 func indentItem(doc string) string {
 	lines := strings.Split(strings.TrimSuffix(doc, "\n"), "\n")
 	for i, l := range lines {
@@ -472,6 +448,12 @@ func TestCheckedAsTheAPIServerDoes(t *testing.T) {
 		"metadata name":   {strings.Replace(mtStandard, "name: checkout", "name: Check_out", 1), "metadata.name", "RFC 1123 subdomain"},
 		"unknown field":   {strings.Replace(mtStandard, "  service: checkout\n", "  service: checkout\n  servcie: x\n", 1), "spec.servcie", "unknown field"},
 		"unknown version": {strings.Replace(mtStandard, "pledge.dev/v1alpha1", "pledge.dev/v9", 1), "apiVersion", "served: pledge.dev/v1alpha1"},
+		// No metadata made validate panic; a header of the wrong type says which field.
+		"no metadata":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\n", "metadata.name", "name or generateName is required"},
+		"null metadata":   {"apiVersion: pledge.dev/v1alpha1\nkind: EscalationPolicy\nmetadata: null\n", "metadata.name", "name or generateName is required"},
+		"metadata number": {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: 5\n", "", "document 1: not a Kubernetes object: metadata must be an object, not a number"},
+		"kind list":       {"apiVersion: pledge.dev/v1alpha1\nkind: [a]\n", "", "document 1: not a Kubernetes object: kind must be a string, not an array"},
+		"name object":     {"apiVersion: pledge.dev/v1alpha1\nkind: ServiceStandard\nmetadata: {name: {a: 1}}\n", "", "document 1: not a Kubernetes object: metadata.name must be a string, not an object"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
