@@ -53,6 +53,9 @@ standard no longer in the input) is named in a warning, or removed with --prune.
 			if !slices.Contains(formats, format) {
 				return fmt.Errorf("--format must be one of %s", strings.Join(formats, ", "))
 			}
+			if prune && outDir == "" {
+				return errors.New("--prune needs -o DIR")
+			}
 			var cluster render.ClusterLabel
 			if clusterLabel != "" {
 				c, err := render.ParseClusterLabel(clusterLabel)
@@ -68,9 +71,6 @@ standard no longer in the input) is named in a warning, or removed with --prune.
 			if format == formatAlertmanager && render.NeedsGlobalSMTP(standards) && (smtp.Smarthost == "" || smtp.From == "") {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: e-mail receivers without their own smarthost or sender use the global ones; "+
 					"defaults %s and %s apply unless --smtp-smarthost and --smtp-from are given\n", render.DefaultSMTP.Smarthost, render.DefaultSMTP.From)
-			}
-			if prune && outDir == "" {
-				return errors.New("--prune needs -o DIR")
 			}
 			out := &sink{stdout: cmd.OutOrStdout(), dir: outDir}
 			if err := renderFormat(standards, format, smtp, out); err != nil {
@@ -221,7 +221,7 @@ func grafanaDashboards(standards []*render.Standard, out *sink) error {
 			return output{}, fmt.Errorf("%s/%s: dashboard: %w", s.Namespace, s.Name, err)
 		}
 		b, err := dashboard.JSON(d)
-		return output{s.Namespace + "_" + s.Name + "." + formatGrafana + ".json", b}, err
+		return output{outputName(s, formatGrafana), b}, err
 	}, func(i int, o output) error {
 		cluster = standards[i].Cluster.Name
 		return out.put(o)
@@ -240,11 +240,19 @@ func grafanaDashboards(standards []*render.Standard, out *sink) error {
 	return out.put(output{"overview." + formatGrafana + ".json", b})
 }
 
-// outputName is the file of one standard's object in -o DIR: <namespace>_<name>.<format>.yaml.
-// Namespaces and names are DNS labels, which cannot hold '_', so two standards never share a
-// file (with '-', a-b/c and a/b-c did).
+// outputName is the file of one standard's output in -o DIR: <namespace>_<name>.<format>.yaml,
+// or .grafana.json. Namespaces and names are DNS labels, which cannot hold '_', so two
+// standards never share a file (with '-', a-b/c and a/b-c did).
 func outputName(s *render.Standard, format string) string {
-	return s.Namespace + "_" + s.Name + "." + format + ".yaml"
+	return s.Namespace + "_" + s.Name + fileSuffix(format)
+}
+
+// fileSuffix is what follows <namespace>_<name> in the name of a standard's file of format.
+func fileSuffix(format string) string {
+	if format == formatGrafana {
+		return "." + formatGrafana + ".json"
+	}
+	return "." + format + ".yaml"
 }
 
 // stale lists the files in the sink's directory that are named as a standard's file of format
@@ -252,16 +260,10 @@ func outputName(s *render.Standard, format string) string {
 // this run: an earlier run's, for a standard the input no longer holds (or, for
 // alertmanagerconfig, one that no longer has escalation).
 func (s *sink) stale(format string) ([]string, error) {
-	suffix := "." + format + ".yaml"
-	switch format {
-	case formatRules, formatAlertmanager: // one file for all standards
-		return nil, nil
-	case formatGrafana:
-		suffix = "." + formatGrafana + ".json"
-	}
-	if s.dir == "" {
+	if s.dir == "" || format == formatRules || format == formatAlertmanager { // one file for all standards
 		return nil, nil
 	}
+	suffix := fileSuffix(format)
 	entries, err := os.ReadDir(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
