@@ -230,48 +230,13 @@ func (r *refused) unnamed(problems []Problem) []Problem {
 // which runs the API server's admission checks, is most of validate's time) and adds them in
 // their order in the file.
 func (s *Set) add(file string, in io.Reader) []Problem {
-	var problems []Problem
 	var parts []part
-	stream, _, isJSON := utilyaml.GuessJSONStream(in, 4096)
-	if isJSON {
-		// JSON objects one after the other, as kubectl reads a stream that starts with '{'.
-		d := json.NewDecoder(stream)
-		for i := 1; ; i++ {
-			var doc json.RawMessage
-			err := d.Decode(&doc)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: not valid JSON (input that starts with '{' is read as JSON objects, as kubectl reads it): %v", i, err)})
-				break
-			}
-			parts = append(parts, part{index: i, where: fmt.Sprintf("document %d", i), doc: doc})
-		}
-		return s.addParts(file, parts, problems)
-	}
-	r := utilyaml.NewYAMLReader(bufio.NewReader(stream))
-	for i := 1; ; i++ {
-		doc, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			problems = append(problems, Problem{File: file, Reason: fmt.Sprintf("document %d: %v", i, err)})
-			break
-		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
-			continue
-		}
+	readErr := Documents(in, func(i int, doc []byte) error {
 		parts = append(parts, part{index: i, where: fmt.Sprintf("document %d", i), doc: doc})
-	}
-	return s.addParts(file, parts, problems)
-}
-
-// addParts decodes the documents of a file and adds them in their order; problems are those
-// met while reading it.
-func (s *Set) addParts(file string, parts []part, problems []Problem) []Problem {
+		return nil
+	})
 	out := decodeAll(file, parts, 0)
+
 	for _, dec := range out {
 		if dec.warning != "" {
 			s.Warnings = append(s.Warnings, dec.warning)
@@ -293,12 +258,53 @@ func (s *Set) addParts(file string, parts []part, problems []Problem) []Problem 
 		}
 		s.source[dec.obj] = Source{File: file, Index: dec.index}
 	}
-	// A document that cannot be read ends the file; what came before it is still checked.
 	var all []Problem
 	for _, dec := range out {
 		all = append(all, dec.problems...)
 	}
-	return append(all, problems...)
+	if readErr != nil {
+		// A document that cannot be read ends the file; what came before it is still checked.
+		all = append(all, Problem{File: file, Reason: readErr.Error()})
+	}
+	return all
+}
+
+// Documents splits a stream into its documents as kubectl does: JSON objects one after the
+// other when it starts with '{', YAML documents separated by --- otherwise (those holding only
+// comments are skipped). f gets each document with its 1-based position; an error from f, or
+// a document that cannot be read, ends the reading and is returned, naming the document.
+func Documents(in io.Reader, f func(index int, doc []byte) error) error {
+	stream, _, isJSON := utilyaml.GuessJSONStream(in, 4096)
+	if isJSON {
+		d := json.NewDecoder(stream)
+		for i := 1; ; i++ {
+			var doc json.RawMessage
+			if err := d.Decode(&doc); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("document %d: not valid JSON (input that starts with '{' is read as JSON objects, as kubectl reads it): %w", i, err)
+			}
+			if err := f(i, doc); err != nil {
+				return err
+			}
+		}
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(stream))
+	for i := 1; ; i++ {
+		doc, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("document %d: %w", i, err)
+		}
+		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+			continue
+		}
+		if err := f(i, doc); err != nil {
+			return err
+		}
+	}
 }
 
 // decode turns one document into a standard or policy, or returns the problems that the API

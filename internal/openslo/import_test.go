@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current importer")
@@ -70,5 +72,41 @@ func TestImportGolden(t *testing.T) {
 				t.Errorf("import of %s differs from %s (run with -update after checking):\n%s", fixture, golden, got.String())
 			}
 		})
+	}
+}
+
+// TestReadJSONStream: OpenSLO documents as JSON objects one after the other are read object by
+// object, as the YAML documents of the same file are (only the first object was read).
+func TestReadJSONStream(t *testing.T) {
+	raw, err := os.ReadFile("testdata/import/payments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yamlDocs, _, err := Read([]string{"testdata/import/payments.yaml"}, nil)
+	if err != nil || len(yamlDocs) < 2 {
+		t.Fatalf("the fixture: %d documents, %v", len(yamlDocs), err)
+	}
+	var stream bytes.Buffer
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		js, err := yaml.YAMLToJSON([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if t := bytes.TrimSpace(js); len(t) > 0 && string(t) != "null" {
+			stream.Write(js)
+			stream.WriteString("\n")
+		}
+	}
+	jsonDocs, _, err := Read([]string{"-"}, &stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jsonDocs) != len(yamlDocs) {
+		t.Fatalf("%d documents from the JSON stream, %d from the YAML", len(jsonDocs), len(yamlDocs))
+	}
+	for i := range jsonDocs {
+		if jsonDocs[i].Kind != yamlDocs[i].Kind || jsonDocs[i].Metadata.Name != yamlDocs[i].Metadata.Name {
+			t.Errorf("document %d: %s %s, want %s %s", i+1, jsonDocs[i].Kind, jsonDocs[i].Metadata.Name, yamlDocs[i].Kind, yamlDocs[i].Metadata.Name)
+		}
 	}
 }

@@ -1,14 +1,12 @@
 package openslo
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
@@ -97,29 +95,22 @@ func readFile(name string, stdin io.Reader, fs *Findings) ([]Document, error) {
 	return decodeStream(name, f, fs)
 }
 
-// decodeStream decodes the documents of one file.
+// decodeStream decodes the documents of one file (manifest.Documents: YAML documents, or JSON
+// objects one after the other, as kubectl reads them).
 func decodeStream(file string, in io.Reader, fs *Findings) ([]Document, error) {
 	var docs []Document
-	r := utilyaml.NewYAMLReader(bufio.NewReader(in))
-	for i := 1; ; i++ {
-		raw, err := r.Read()
-		if err == io.EOF {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", file, i, err)
-		}
+	err := manifest.Documents(in, func(i int, raw []byte) error {
 		js, err := yaml.YAMLToJSON(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: not valid YAML: %w", file, i, err)
+			return fmt.Errorf("document %d: not valid YAML: %w", i, err)
 		}
 		if t := bytes.TrimSpace(js); len(t) == 0 || bytes.Equal(t, []byte("null")) {
-			continue
+			return nil
 		}
 		var d Document
 		strict, err := sigsjson.UnmarshalStrict(js, &d)
 		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", file, i, err)
+			return fmt.Errorf("document %d: %w", i, err)
 		}
 		object := objectName(d.Kind, d.Metadata.Name)
 		for _, e := range strict {
@@ -127,10 +118,15 @@ func decodeStream(file string, in io.Reader, fs *Findings) ([]Document, error) {
 		}
 		if d.APIVersion != APIVersion {
 			fs.add(object, "apiVersion", fmt.Sprintf("%q is not %s; document skipped", d.APIVersion, APIVersion))
-			continue
+			return nil
 		}
 		docs = append(docs, d)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	return docs, nil
 }
 
 // decodeSpec decodes a document's spec strictly; unknown fields become findings.
